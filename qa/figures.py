@@ -1,0 +1,194 @@
+"""Figure extraction: every number in a report sentence with its indicator, unit and change.
+
+General rules for how Chinese government reports phrase figures (no sentence of any one report is listed):
+
+- A figure is a number (ASCII or full-width digits, optional decimals) followed by a unit: an optional 多,
+  an optional scale (万/亿/万亿), an optional measure word (元, %, 个, 家, 公里 ...) and an optional
+  qualifier (以上/以下/以内/左右). The qualifier is kept at the end of `unit` ("%左右", "万元以上") so the
+  table shows "7%左右"; `value` is only the number as written.
+- Not figures: numbers with no unit at all (list numbering "1.", codes "“152”", versions "2.0版"),
+  dates (a 4-digit number before 年, any number before 月/日), ordinals (第N), names (a number right
+  after an opening quote, or touching Latin letters: 5G, G20, PM2.5).
+- A threshold followed by more of its clause and another number ("10亿元以上产业项目126个") is part of
+  the next figure's indicator, not a figure.
+- A rate after a change verb ("、增长13.3%") is the `change` of the figure just before it when only
+  punctuation separates them; otherwise it is a figure of its own whose indicator is the text before
+  the verb ("地区生产总值增长3.9%").
+- 分别 pairs by position: "A、B分别增长x、y" gives A→x, B→y; "余额分别为x、y，分别增长a、b" gives x→a, y→b.
+- "从a增加到b" gives one figure for b whose change is "从a增加到b"; lists on both sides pair up.
+- Indicator: text before the number back to the previous figure or to ，；：、, with quotes, leading
+  verbs (完成, 累计 ...) and trailing verbs (达到, 突破 ...) trimmed, cut to its last 20 characters (the
+  head noun comes last in Chinese). When that is empty or a verb phrase before a count
+  ("选派1.1万名干部"), the words after the figure are added. Conjunctions (和/与) inside a noun phrase
+  stay: "研发与试验发展经费支出与地区生产总值之比" is one indicator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# fmt: off
+_MEASURES = sorted(
+    ["个百分点", "百分点", "%", "％", "‰", "倍", "美元", "元", "人次", "人", "名", "位", "个", "家", "所", "张",
+     "条", "平方公里", "公里", "千米", "平方米", "微克/立方米", "立方米", "米", "亩", "户", "套", "项", "件", "座",
+     "台", "辆", "例", "吨", "公斤", "斤", "GW", "MW", "千瓦", "周年", "年", "天", "小时", "分钟", "岁", "次",
+     "场", "批", "支", "艘", "幢", "栋", "部", "处", "间", "标准箱"],
+    key=len, reverse=True,
+)  # longest first so 个百分点 wins over 个
+# fmt: on
+_FIG = re.compile(
+    r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)(?P<unit>多?(?:万亿|亿|万)?多?"
+    r"(?P<meas>" + "|".join(map(re.escape, _MEASURES)) + r")?(?P<qual>以上|以下|以内|左右)?)"
+)
+_BOUND = "，,、；;：:。！？!?"
+_RATES = {"%", "％", "‰", "个百分点", "百分点", "倍"}
+_VERBS = "增长|下降|上升|提高|提升|增加|减少|降低|回落|下滑|压减|扩大|缩小"
+_CHANGE = re.compile(rf"(?:分别|同比|比上年|年均|均)*(?:{_VERBS})$")
+_TO = re.compile(rf"(?:{_VERBS})?[到至]")
+_SEP = re.compile(r"[、和及与]?")
+_LEAD = re.compile(r"^(?:\d+[.．、)）]|其中|全年|今年|累计|完成|力争|确保|全面|基本|并|将|把|是|的|另)")
+_TRAIL = re.compile(
+    rf"(?:(?:{_VERBS})?[到至]|达到|达|为|是|突破|超过|超|控制在|保持在|稳定在|不低于|不少于|不超过|高于|低于|力争|分别|均|累计|约|近|在|的)$"
+)
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+
+
+@dataclass(frozen=True)
+class Figure:
+    indicator: str  # what is measured, e.g. "网络零售额"; "" if none found
+    value: str  # the number as written, e.g. "8992"
+    unit: str  # scale + measure + qualifier, e.g. "亿元", "%左右"; "" if none
+    change: str  # e.g. "增长19.7%", "从1.05万亿元增加到1.61万亿元"; "" if none
+    sentence: str  # the whole sentence holding the figure
+    start: int  # offset of value+unit in the text passed in
+    end: int
+
+
+@dataclass
+class _Item:
+    start: int
+    end: int
+    value: str
+    unit: str
+    gap: str  # text since the previous figure of the sentence
+    prefix: str  # gap after its last ，；：
+    kind: str  # F(igure), C(hange rate), from, to
+    head: str = ""  # prefix without the change verb / 从
+    verb: str = ""
+    indicator: str = ""
+    change: str = ""
+    drop: bool = False
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences, split after 。！？； (closing quotes stay with their sentence) and at newlines."""
+    spans = []
+    for m in re.finditer(r"[^。！？；\n]+(?:[。！？；]+[”’」』）)]*)?|[。！？；]+", text):
+        a, b = m.span()
+        a += len(m.group()) - len(m.group().lstrip())
+        b -= len(m.group()) - len(m.group().rstrip())
+        if a < b:
+            spans.append((a, b))
+    return spans
+
+
+def extract_figures(text: str) -> list[Figure]:
+    """All figures in text, in order."""
+    out = []
+    for a, b in split_sentences(text):
+        for it in _sentence_items(text[a:b]):
+            out.append(Figure(it.indicator, it.value, it.unit, it.change, text[a:b], a + it.start, a + it.end))
+    return out
+
+
+def _clean(t: str) -> str:
+    t = re.sub(r"[“”‘’\"《》「」『』①-⑳\s]|实现", "", t)
+    prev = None
+    while prev != t:  # trim verb layers like "力争达到" one at a time
+        prev, t = t, _TRAIL.sub("", _LEAD.sub("", t.strip(_BOUND)))
+    return t[-20:]
+
+
+def _names(head: str, n: int, respectively: bool) -> list[str]:
+    """Indicators for a run of n figures sharing one head; 分别 with n listed names pairs them up."""
+    if respectively:
+        head = head.split("分别")[0]
+        parts = re.split(r"[、和及与]", head)
+        if n > 1 and len(parts) == n:
+            return [_clean(p) for p in parts]
+    return [_clean(head.rsplit("、", 1)[-1])] * n
+
+
+def _is_figure(s: str, m: re.Match) -> bool:
+    before = s[m.start() - 1] if m.start() else ""
+    if not m["unit"] or before in "第“‘《「『" or (before.isascii() and before.isalpha()):
+        return False
+    if m["meas"] == "年" and len(m["value"]) == 4 and "多" not in m["unit"]:
+        return False  # a date such as 2020年
+    # a threshold ("35岁以下大学生43.6万人") qualifies the next figure of its clause
+    return not (m["qual"] in ("以上", "以下") and re.match(rf"[^\d{_BOUND}]+\d", s[m.end() :]))
+
+
+def _sentence_items(raw: str) -> list[_Item]:
+    s = raw.translate(_FULLWIDTH)  # same length, so offsets stay valid
+    items: list[_Item] = []
+    for m in _FIG.finditer(s):
+        if not _is_figure(s, m):
+            continue
+        gap = s[items[-1].end if items else 0 : m.start()]
+        prefix = re.split(r"[，,；;：:]", gap)[-1]
+        it = _Item(m.start(), m.end(), raw[m.start() : m.end("value")], raw[m.end("value") : m.end()], gap, prefix, "F")
+        prev = items[-1] if items else None
+        c = _CHANGE.search(prefix)
+        if prev and prev.kind in ("C", "from", "to") and _SEP.fullmatch(gap):
+            it.kind, it.verb = prev.kind, prev.verb
+        elif c and m["meas"] in _RATES:
+            it.kind, it.head, it.verb = "C", prefix[: c.start()], re.sub(r"分别|^均", "", c.group())
+        elif prefix.endswith(("从", "由")):
+            it.kind, it.head, it.verb = "from", prefix[:-1], prefix[-1]
+        elif prev and prev.kind == "from" and _TO.fullmatch(prefix):
+            it.kind = "to"
+        it.change = it.verb + it.value + it.unit if it.kind == "C" else ""
+        items.append(it)
+    runs: list[list[_Item]] = []  # consecutive items of one kind joined only by 、/和/及/与
+    for it in items:
+        if runs and runs[-1][-1].kind == it.kind and _SEP.fullmatch(it.gap):
+            runs[-1].append(it)
+        else:
+            runs.append([it])
+    for i, run in enumerate(runs):
+        first, prev_run = run[0], runs[i - 1] if i else []
+        nxt = runs[i + 1] if i + 1 < len(runs) else []
+        if first.kind == "C" and not first.head.strip(_BOUND) and prev_run and prev_run[0].kind == "F":
+            targets = prev_run if len(prev_run) == len(run) else prev_run[-1:]
+            for t, c in zip(targets, run):
+                if not t.change:
+                    t.change, c.drop = c.change, True
+        if first.kind == "from" and nxt and nxt[0].kind == "to":
+            for f, t in zip(run, nxt):
+                t.change = f"{first.verb}{f.value}{f.unit}{nxt[0].prefix}{t.value}{t.unit}"
+                f.drop = True
+            for t, name in zip(nxt, _names(first.head, len(nxt), "分别" in first.prefix)):
+                t.indicator = name
+        elif first.kind in ("C", "from") or ("分别" in first.prefix and len(run) > 1):
+            head = first.head if first.kind != "F" else first.prefix
+            for it, name in zip(run, _names(head, len(run), "分别" in first.prefix)):
+                it.indicator = it.indicator or name
+        elif first.kind == "F":
+            for k, it in enumerate(run):
+                it.indicator = _plain_name(s, it) or (run[k - 1].indicator if k else "")
+    return [it for it in items if not it.drop]
+
+
+def _plain_name(s: str, it: _Item) -> str:
+    """Name from the words before a figure; add the words after it for counts like "选派1.1万名干部"."""
+    before = it.prefix.rsplit("、", 1)[-1]
+    tail = re.match(rf"[^\d{_BOUND}]*", s[it.end :]).group()
+    blocked = s[it.end + len(tail) : it.end + len(tail) + 1].isdigit()  # the words lead to the next number
+    base = _clean(before)
+    if not base:
+        return _clean(tail)
+    if tail and not blocked and not tail.startswith("的"):
+        return _clean(before + tail)
+    return base

@@ -1,0 +1,239 @@
+"""Index stage: FAISS over chunk vectors plus BM25 over jieba tokens, saved as plain files with a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunking import CHUNK_OVERLAP, CHUNK_SIZE, SEPARATORS, Chunk
+from qa.errors import IndexError_
+from qa.periods import Period
+from qa.source import Document, Paragraph
+from qa.tokens import tokenize
+
+FORMAT_VERSION = 1
+FILES = ("vectors.faiss", "chunks.jsonl", "paragraphs.jsonl", "documents.json", "bm25")
+APPROXIMATE_ABOVE = 200_000  # vectors; above this exact search passes ~10 ms here (bench/RESULTS.md)
+LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "langchain-text-splitters", "torch")
+
+
+@dataclass
+class Index:
+    """Everything retrieval needs, in memory."""
+
+    documents: list[dict]  # title, year, occasion, speaker, path, sha256 (no text)
+    paragraphs: dict[str, Paragraph]
+    chunks: list[Chunk]
+    faiss_index: object = field(repr=False)
+    bm25: object = field(repr=False)
+    manifest: dict
+    embedder: object = field(default=None, repr=False)  # set by the pipeline: the model that embeds queries
+    settings: object = field(default=None, repr=False)
+
+    @property
+    def model_id(self) -> str:
+        return self.manifest["model"]["id"]
+
+    def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k chunk rows by inner product (cosine on normalized vectors)."""
+        k = min(k, len(self.chunks))
+        scores, rows = self.faiss_index.search(np.asarray(query_vector, dtype=np.float32).reshape(1, -1), k)
+        keep = rows[0] >= 0
+        return rows[0][keep], scores[0][keep]
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query tokens (zeros where no token is known)."""
+        known = [t for t in tokens if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return self.bm25.get_scores(known)
+
+    def document_year(self, doc_id: str) -> int | None:
+        return next((d["year"] for d in self.documents if d["id"] == doc_id), None)
+
+
+def make_faiss_index(vectors: np.ndarray):
+    """Exact inner product for small corpora; HNSW above the size where exact search gets slow."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) > APPROXIMATE_ABOVE:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def make_bm25(chunks: list[Chunk]):
+    import bm25s
+
+    bm25 = bm25s.BM25()
+    bm25.index([tokenize(c.header + " " + c.text) for c in chunks], show_progress=False)
+    return bm25
+
+
+def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, model_id: str) -> Index:
+    if not chunks:
+        raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model": {"id": model_id, "dimension": int(vectors.shape[1])},
+        "chunking": {"chunk_size": CHUNK_SIZE, "chunk_overlap": CHUNK_OVERLAP, "separators": SEPARATORS},
+        "sources": [{"path": _portable(d.path), "sha256": d.sha256, "doc_id": d.id} for d in documents],
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "counts": {"documents": len(documents), "paragraphs": sum(len(d.paragraphs) for d in documents),
+                   "chunks": len(chunks)},
+    }
+    return Index(
+        documents=[_document_record(d) for d in documents],
+        paragraphs={p.id: p for d in documents for p in d.paragraphs},
+        chunks=chunks,
+        faiss_index=make_faiss_index(vectors),
+        bm25=make_bm25(chunks),
+        manifest=manifest,
+    )
+
+
+def save(index: Index, directory: Path) -> None:
+    """Write into a temporary sibling folder, then swap it in: an interrupted save loses nothing."""
+    import faiss
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        faiss.write_index(index.faiss_index, str(staging / "vectors.faiss"))
+        _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in index.chunks))
+        _write_jsonl(staging / "paragraphs.jsonl", (_paragraph_record(p) for p in index.paragraphs.values()))
+        (staging / "documents.json").write_text(json.dumps(index.documents, ensure_ascii=False, indent=1), "utf-8")
+        index.bm25.save(str(staging / "bm25"), show_progress=False)
+        manifest = dict(index.manifest, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        _swap(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def load(directory: Path) -> Index:
+    """Load and verify an index folder; every problem becomes an IndexError_ that says what to run."""
+    import bm25s
+    import faiss
+
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    for name, digest in manifest.get("files", {}).items():
+        path = directory / name
+        if not path.is_file():
+            raise IndexError_(f"{path} is missing: run `qa build` to rebuild the index")
+        if _sha256(path) != digest:
+            raise IndexError_(f"{path} is corrupt (its checksum does not match the manifest): run `qa build`")
+    try:
+        chunks = [Chunk(**row) for row in _read_jsonl(directory / "chunks.jsonl")]
+        paragraphs = [_paragraph_from(row) for row in _read_jsonl(directory / "paragraphs.jsonl")]
+        documents = json.loads((directory / "documents.json").read_text("utf-8"))
+        faiss_index = faiss.read_index(str(directory / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexError_(f"the index in {directory} cannot be read ({exc}): run `qa build`") from exc
+    if faiss_index.ntotal != len(chunks) or faiss_index.d != manifest["model"]["dimension"]:
+        raise IndexError_(f"the index in {directory} is inconsistent (vectors vs chunks): run `qa build`")
+    return Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest)
+
+
+def read_manifest(directory: Path) -> dict:
+    path = Path(directory) / "manifest.json"
+    if not path.is_file():
+        raise IndexError_(f"no index in {directory} (manifest.json is missing): run `qa build` first")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexError_(f"{path} is corrupt ({exc}): run `qa build` to rebuild the index") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexError_(
+            f"{directory} holds an index of format {manifest.get('format_version') if isinstance(manifest, dict) else '?'}, "
+            f"this version reads format {FORMAT_VERSION}: run `qa build`"
+        )
+    return manifest
+
+
+def stale_sources(manifest: dict, root: Path) -> list[str]:
+    """Source files that changed since the index was built (files no longer present are not judged)."""
+    stale = []
+    for source in manifest.get("sources", []):
+        path = Path(source["path"]) if Path(source["path"]).is_absolute() else root / source["path"]
+        if path.is_file() and _sha256(path) != source["sha256"]:
+            stale.append(str(path))
+    return stale
+
+
+def _swap(staging: Path, directory: Path) -> None:
+    old = directory.with_name(f".{directory.name}-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(staging, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _portable(path: str) -> str:
+    """Paths inside the project are stored relative to it, so a clone elsewhere still matches."""
+    from qa.settings import PROJECT_ROOT
+
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def _document_record(document: Document) -> dict:
+    return {
+        "id": document.id, "path": _portable(document.path), "title": document.title, "year": document.year,
+        "occasion": document.occasion, "speaker": document.speaker, "sha256": document.sha256,
+    }
+
+
+def _paragraph_record(paragraph: Paragraph) -> dict:
+    return asdict(paragraph)
+
+
+def _paragraph_from(row: dict) -> Paragraph:
+    row = dict(row, heading_path=tuple(row["heading_path"]), period=Period(**row["period"]))
+    return Paragraph(**row)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as rows:
+        return [json.loads(line) for line in rows if line.strip()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,93 @@
+"""Periods: what time a paragraph talks about, derived from headings and the report's year.
+
+A report delivered in year Y reviews Y-1 (and, at a plan's end, the five-year plan just finished),
+then sets out the next five-year plan and the plans for Y. Questions name periods the same ways:
+"2020年", "去年", "十三五", "过去五年", "到2025年", "last year".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMERALS = "零一二三四五六七八九"
+PLAN_NAME = re.compile(r"“?十([一二三四五六七八九])五”?")
+FIVE_YEAR_REVIEW = re.compile(r"五年来|这五年|过去五年|“?十[一二三四五六七八九]五”?")
+
+
+def plan_years(number: int) -> tuple[int, int]:
+    """Years of the n-th five-year plan. Example: 14 -> (2021, 2025)."""
+    start = 1951 + 5 * number
+    return start, start + 4
+
+
+def plan_number(year: int) -> int:
+    """The five-year plan a year falls in. Example: 2020 -> 13."""
+    return (year - 1951) // 5
+
+
+def plan_label(number: int) -> str:
+    return "十" + NUMERALS[number - 10] + "五" if 10 < number < 20 else f"第{number}个五年规划"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of years and whether the text reports results or sets plans."""
+
+    kind: str  # "year_review" | "plan_review" | "plan_ahead" | "year_ahead" | "general"
+    start: int | None
+    end: int | None
+    label: str
+
+    @classmethod
+    def general(cls, year: int | None) -> Period:
+        return cls("general", None, None, "综述")
+
+    @classmethod
+    def year_review(cls, year: int) -> Period:
+        return cls("year_review", year, year, f"{year}年实绩")
+
+    @classmethod
+    def year_ahead(cls, year: int) -> Period:
+        return cls("year_ahead", year, year, f"{year}年安排")
+
+    @classmethod
+    def plan(cls, number: int, doc_year: int) -> Period:
+        start, end = plan_years(number)
+        if end < doc_year:
+            return cls("plan_review", start, end, f"{plan_label(number)}回顾")
+        return cls("plan_ahead", start, end, f"{plan_label(number)}规划")
+
+    def narrowed_by(self, heading: str, doc_year: int | None) -> Period:
+        """A section heading that names its own period overrides its part's."""
+        found = period_for_part(heading, doc_year)
+        return self if found.kind == "general" else found
+
+    def shifted_by(self, paragraph: str, doc_year: int | None) -> Period:
+        """In a yearly review, a paragraph whose opening speaks of the five years starts the five-year review.
+
+        Example: "五年来，我们…" or "各位代表，2020年主要目标任务基本完成，为“十三五”…画上了圆满句号。"
+        """
+        opening = re.split(r"[。！？]", paragraph, maxsplit=1)[0]
+        if self.kind == "year_review" and doc_year and FIVE_YEAR_REVIEW.search(opening):
+            return Period.plan(plan_number(doc_year - 1), doc_year)
+        return self
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self.start is not None and self.start <= end and start <= self.end
+
+
+def period_for_part(heading: str, doc_year: int | None) -> Period:
+    """Period of a part or section heading. Example: "三、2021年政府工作安排" (2021) -> 2021年安排."""
+    if doc_year is None:
+        return Period.general(doc_year)
+    years = [int(y) for y in re.findall(r"((?:19|20)\d\d)年", heading)]
+    plan = PLAN_NAME.search(heading)
+    if "回顾" in heading or "总结" in heading or any(y < doc_year for y in years):
+        past = [y for y in years if y < doc_year]
+        return Period.year_review(past[0] if past else doc_year - 1)
+    if plan:
+        return Period.plan(10 + NUMERALS.index(plan.group(1)), doc_year)
+    if doc_year in years or "安排" in heading or "今年" in heading:
+        return Period.year_ahead(doc_year)
+    return Period.general(doc_year)

@@ -1,0 +1,112 @@
+"""The one place that wires the stages: build_index, load_index and ask."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from qa import index as index_files
+from qa.answer import Answer, not_found
+from qa.answer import answer as extract_answer
+from qa.chunking import chunk_documents
+from qa.embedding import Embedder, load_embedder
+from qa.errors import IndexError_, QAError
+from qa.index import Index
+from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, parse
+from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve
+from qa.settings import PROJECT_ROOT, Settings
+from qa.source import parse_document
+
+Progress = Callable[[str], None]
+MARKUP = re.compile(r"<[^>]{0,200}>")
+
+
+def build_index(paths: Sequence[Path] | None = None, settings: Settings | None = None,
+                progress: Progress | None = None, embed_progress: Callable[[int, int], None] | None = None) -> Index:
+    """Read, chunk and embed the reports, and return the index (not yet saved)."""
+    settings = settings or Settings.from_env()
+    paths = [Path(p) for p in (paths or settings.reports)]
+    documents = [parse_document(p) for p in paths]
+    chunks = chunk_documents(documents)
+    embedder = load_embedder(settings, progress)
+    if progress:
+        progress(f"embedding {len(chunks)} chunks from {len(documents)} report(s)")
+    vectors = embedder.embed_passages([c.embedding_text for c in chunks], embed_progress)
+    built = index_files.build(documents, chunks, vectors, embedder.model_id)
+    built.embedder = embedder
+    return built
+
+
+def load_index(directory: Path | None = None, settings: Settings | None = None, check_sources: bool = True) -> Index:
+    """Load a saved index and check it still matches its reports and the configured model."""
+    settings = settings or Settings.from_env()
+    directory = Path(directory or settings.index_dir)
+    loaded = index_files.load(directory)
+    if check_sources and (stale := index_files.stale_sources(loaded.manifest, PROJECT_ROOT)):
+        raise IndexError_(f"{', '.join(stale)} changed since {directory} was built: run `qa build`")
+    wanted = settings.embed_model and str(Path(settings.embed_model).resolve())
+    if wanted and wanted != loaded.model_id:
+        raise IndexError_(
+            f"{directory} was built with the model {loaded.model_id}, but QA_EMBED_MODEL is {wanted}: "
+            "run `qa build` to rebuild it with this model, or unset QA_EMBED_MODEL"
+        )
+    loaded.settings = settings
+    return loaded
+
+
+def embedder_for(index: Index) -> Embedder:
+    """The index's query embedder, loaded on first use (the same model that built it)."""
+    if getattr(index, "embedder", None) is None:
+        index.embedder = load_embedder(getattr(index, "settings", None) or Settings.from_env())
+        if index.embedder.model_id != index.model_id:
+            raise IndexError_(f"the index was built with {index.model_id}, not {index.embedder.model_id}: run `qa build`")
+    return index.embedder
+
+
+def user_questions(history) -> list[str]:
+    """Earlier user questions from a history of strings, (user, bot) pairs or chat messages."""
+    questions = []
+    for turn in history or ():
+        if isinstance(turn, str):
+            questions.append(turn)
+        elif isinstance(turn, dict) and turn.get("role") == "user":
+            content = turn.get("content")
+            questions.append(content if isinstance(content, str) else str(content))
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            questions.append(turn[0])
+    return [q for q in (clean_question(q) for q in questions) if q and is_meaningful(q)][-3:]
+
+
+def clean_question(question) -> str:
+    return MARKUP.sub(" ", str(question or "")).strip()
+
+
+def ask(index: Index, question: str, history=(), mode: str = "hybrid") -> Answer:
+    """Answer a question from the index. Never raises for bad input: the answer says what is wrong."""
+    raw = str(question or "")
+    if not raw.strip():
+        return Answer(raw, raw, "请输入一个问题，例如：2020年杭州地区生产总值增长多少？", (), False)
+    if len(raw) > MAX_QUESTION_CHARS:
+        return Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。请把问题缩短到{MAX_QUESTION_CHARS}字以内。",
+                      (), False)
+    text = clean_question(raw)
+    if not is_meaningful(text):
+        return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：去年网络零售额多少？", (), False)
+    query, hits = search(index, text, history, mode)
+    if mode != "hybrid":
+        return extract_answer(index, query, hits, require_confidence=False)
+    if query.years and query.years[0] == query.years[1] and query.years[0] not in covered_years(index):
+        return not_found(query, hits, f"关于{query.years[0]}年的内容")
+    in_period = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
+    if not in_period:
+        return not_found(query, hits, "所问时期的相关内容")
+    return extract_answer(index, query, in_period)
+
+
+def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10) -> tuple[Query, list[Hit]]:
+    """The analysed question and its ranked chunks; `mode` "dense" or "bm25" gives a single retriever."""
+    doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
+    query = parse(clean_question(question), user_questions(history), doc_year)
+    vector = embedder_for(index).embed_queries([query.resolved])[0] if mode != "bm25" else None
+    return query, retrieve(index, query, vector, k=k, mode=mode)

@@ -1,0 +1,119 @@
+"""Question stage: normalize a question, find the period it asks about, resolve follow-ups.
+
+Example: history ["2020年杭州地区生产总值增长了多少？"], question "那2021年呢？"
+-> resolved "2021年 杭州地区生产总值增长了多少", years (2021, 2021).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.glossary import expand
+from qa.periods import NUMERALS, plan_number, plan_years
+from qa.tokens import QUESTION_WORDS, content_tokens, has_cjk, normalize, tokenize
+
+MAX_QUESTION_CHARS = 500
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+PLAN = re.compile(r"十([一二三四五六七八九])五|(\d\d)(?:th|st|nd|rd) five[- ]year", re.I)
+RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本年": 0, "明年": 1,
+                  "last year": -1, "this year": 0, "next year": 1}
+PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.I)
+NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.I)
+FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.I)
+FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.I)
+# Words a follow-up uses to ask about the previous topic, rather than naming a new one.
+GENERIC_ASKS = frozenset("增长 增速 下降 目标 预期 计划 比上年 上年 同比 多少 规模 总额 金额 数字 数据 情况 达到 "
+                         "growth grow target goal".split())
+
+
+@dataclass(frozen=True)
+class Query:
+    asked: str  # the question as typed, normalized
+    resolved: str  # with a follow-up's topic and period filled in: what is searched
+    tokens: tuple[str, ...]  # BM25 tokens, with vocabulary bridges
+    topic: tuple[str, ...]  # content tokens that say what is asked about
+    years: tuple[int, int] | None
+    english: bool
+    wants_figure: bool
+    is_followup: bool
+
+
+def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
+    """The span of years a question asks about. Example: "十三五期间" -> (2016, 2020)."""
+    if plan := PLAN.search(text):
+        number = 10 + NUMERALS.index(plan.group(1)) if plan.group(1) else int(plan.group(2))
+        return plan_years(number)
+    if years := [int(y) for y in YEAR.findall(text)]:
+        return min(years), max(years)
+    if doc_year is None:
+        return None
+    if PAST_FIVE.search(text):
+        return plan_years(plan_number(doc_year - 1))
+    if NEXT_FIVE.search(text):
+        return plan_years(plan_number(doc_year))
+    lowered = text.lower()
+    for phrase, offset in RELATIVE_YEARS.items():
+        if phrase in lowered and not re.search(f"比{phrase}|than {phrase}", lowered):
+            return doc_year + offset, doc_year + offset
+    return None
+
+
+def strip_period(text: str) -> str:
+    """The question without its period words: what remains is the topic and how it is asked."""
+    text = PLAN.sub("", text)
+    text = re.sub(r"(?<!\d)(?:19|20)\d\d(年|年度)?(?!\d)", "", text)
+    text = PAST_FIVE.sub("", NEXT_FIVE.sub("", text))
+    for phrase in RELATIVE_YEARS:
+        text = re.sub(rf"(?<!比){phrase}", "", text, flags=re.I)
+    return re.sub(r"[“”\"]", "", text).strip()
+
+
+def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None) -> Query:
+    """Analyse a question in the light of the user's earlier questions (oldest first)."""
+    asked = normalize(question).strip()
+    previous = parse(history[-1], history[:-1], doc_year) if history else None
+    years = find_years(asked, doc_year)
+    own_topic = [t for t in content_tokens(strip_period(asked)) if t not in GENERIC_ASKS]
+    is_followup = previous is not None and (
+        FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
+    )
+    resolved = asked
+    if is_followup:
+        new_words = _drop_followup_opening(strip_period(asked))
+        topic_text = new_words if own_topic else f"{strip_period(previous.resolved)} {new_words}"
+        years = years or previous.years
+        period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
+        resolved = f"{period_text} {topic_text}".strip()
+    bridges = expand(resolved)
+    tokens = tokenize(resolved + " " + bridges)
+    topic = [t for t in content_tokens(strip_period(resolved) + " " + bridges) if t not in GENERIC_ASKS]
+    return Query(
+        asked=asked,
+        resolved=resolved,
+        tokens=tuple(tokens),
+        topic=tuple(dict.fromkeys(topic)),
+        years=years,
+        english=not has_cjk(asked),
+        wants_figure=FIGURE_WORDS.search(resolved) is not None,
+        is_followup=is_followup,
+    )
+
+
+def _period_words(text: str) -> str:
+    """The words of a question that name its period, e.g. "2020年" or "十四五"."""
+    found = [m.group(0) for m in PLAN.finditer(text)] + [m.group(0) + "年" for m in YEAR.finditer(text)]
+    found += [m.group(0) for m in PAST_FIVE.finditer(text)] + [m.group(0) for m in NEXT_FIVE.finditer(text)]
+    found += [p for p in RELATIVE_YEARS if p in text.lower() and f"比{p}" not in text]
+    return " ".join(dict.fromkeys(w.replace("年年", "年") for w in found))
+
+
+def _drop_followup_opening(text: str) -> str:
+    text = FOLLOWUP_OPENING.sub("", text).strip()
+    return re.sub(r"(呢|吗)?[？?。！!]*$", "", text).strip()
+
+
+def is_meaningful(question: str) -> bool:
+    """False for input with no word to search for (punctuation, emoji, whitespace)."""
+    return any(t not in QUESTION_WORDS for t in tokenize(question))

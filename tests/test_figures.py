@@ -1,0 +1,148 @@
+"""Figure extraction: rules on report-style sentences, then a sweep over the whole report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.figures import Figure, extract_figures, split_sentences
+
+REPORT = Path(__file__).resolve().parent.parent / "data" / "hangzhou-2021-government-work-report.txt"
+
+
+def rows(text: str) -> list[tuple[str, str, str, str]]:
+    return [(f.indicator, f.value, f.unit, f.change) for f in extract_figures(text)]
+
+
+def test_growth_after_a_figure_is_its_change_not_a_row():
+    assert rows("数字经济核心产业实现增加值4290亿元、增长13.3%。") == [
+        ("数字经济核心产业增加值", "4290", "亿元", "增长13.3%")
+    ]
+    assert rows("货物出口3693亿元、增长2.1%，服务外包出口规模居全国第二。") == [
+        ("货物出口", "3693", "亿元", "增长2.1%")
+    ]
+    assert rows("规上工业实现增加值3634亿元，增长3.8%。") == [("规上工业增加值", "3634", "亿元", "增长3.8%")]
+
+
+def test_growth_alone_is_a_figure():
+    assert rows("全年地区生产总值增长3.9%，一般公共预算收入增长6.5%。") == [
+        ("地区生产总值", "3.9", "%", "增长3.9%"),
+        ("一般公共预算收入", "6.5", "%", "增长6.5%"),
+    ]
+    assert rows("市控以上断面水质达到或优于Ⅲ类比例同比上升3.8个百分点。")[0][2:] == ("个百分点", "同比上升3.8个百分点")
+
+
+def test_two_figures_each_with_own_change():
+    assert rows("社会消费品零售总额5973亿元、下降3.5%，网络零售额8992亿元、增长19.7%。") == [
+        ("社会消费品零售总额", "5973", "亿元", "下降3.5%"),
+        ("网络零售额", "8992", "亿元", "增长19.7%"),
+    ]
+
+
+def test_scaled_counts():
+    assert rows("⑦新建中小学、幼儿园87所，新增学位8万个；")[-1] == ("新增学位", "8", "万个", "")
+    assert rows("完成回迁安置1.1万户；") == [("回迁安置", "1.1", "万户", "")]
+
+
+def test_from_to():
+    (fig,) = extract_figures("全市发展跃上新台阶：经济总量从1.05万亿元增加到1.61万亿元，")
+    assert (fig.indicator, fig.value, fig.unit) == ("经济总量", "1.61", "万亿元")
+    assert fig.change == "从1.05万亿元增加到1.61万亿元"
+    assert rows("空气优良天数由242天增加至334天。") == [("空气优良天数", "334", "天", "由242天增加至334天")]
+
+
+def test_from_to_lists_pair_up():
+    assert rows("城乡居民收入分别从4.8万元、2.6万元增加到6.9万元、3.9万元。") == [
+        ("城乡居民收入", "6.9", "万元", "从4.8万元增加到6.9万元"),
+        ("城乡居民收入", "3.9", "万元", "从2.6万元增加到3.9万元"),
+    ]
+
+
+def test_respectively():
+    assert rows("城乡居民收入分别增长3.9%和6.7%。") == [
+        ("城乡居民收入", "3.9", "%", "增长3.9%"),
+        ("城乡居民收入", "6.7", "%", "增长6.7%"),
+    ]
+    assert rows("社会消费品零售总额、网络零售额分别增长8%、10%。") == [
+        ("社会消费品零售总额", "8", "%", "增长8%"),
+        ("网络零售额", "10", "%", "增长10%"),
+    ]
+    assert rows("全市金融机构本外币存贷款余额分别为5.4万亿元、5万亿元，分别增长19.8%、17.9%。") == [
+        ("全市金融机构本外币存贷款余额", "5.4", "万亿元", "增长19.8%"),
+        ("全市金融机构本外币存贷款余额", "5", "万亿元", "增长17.9%"),
+    ]
+
+
+def test_threshold_without_digit_or_before_another_figure_is_a_qualifier():
+    got = rows("招引亿元以上产业项目710个、总投资3801亿元，其中10亿元以上产业项目126个。")
+    assert [r[1:3] for r in got] == [("710", "个"), ("3801", "亿元"), ("126", "个")]
+    assert got[0][0].endswith("亿元以上产业项目")
+    assert got[1][0] == "总投资"
+    assert got[2][0] == "10亿元以上产业项目"
+    assert rows("新引进35岁以下大学生43.6万人。") == [("新引进35岁以下大学生", "43.6", "万人", "")]
+
+
+def test_qualifier_kept_in_unit():
+    got = rows("地区生产总值增长7%，研发与试验发展经费支出与地区生产总值之比3.6%左右。")
+    assert got[0] == ("地区生产总值", "7", "%", "增长7%")
+    assert got[1] == ("研发与试验发展经费支出与地区生产总值之比", "3.6", "%左右", "")
+    assert rows("城镇登记失业率控制在3.5%以内。") == [("城镇登记失业率", "3.5", "%以内", "")]
+
+
+def test_count_before_noun_takes_the_noun():
+    assert rows("累计治愈出院204例确诊病例，无死亡病例。") == [("治愈出院确诊病例", "204", "例", "")]
+    (fig,) = extract_figures("选派1.1万名干部助企渡难关。")
+    assert (fig.value, fig.unit) == ("1.1", "万名") and "干部" in fig.indicator
+
+
+def test_dates_ordinals_codes_are_not_figures():
+    assert rows("（2021年2月3日在杭州市第十三届人民代表大会第六次会议上）") == []
+    assert rows("2020年是极不平凡的一年。") == []
+    assert rows("“十四五”时期杭州经济社会发展的主要目标是：") == []
+    assert rows("大力推进5G网络建设，圆满完成G20杭州峰会服务保障任务，修订出台“凤凰行动”2.0版。") == []
+    assert rows("市区PM2.5平均浓度下降21%。") == [("市区PM2.5平均浓度", "21", "%", "下降21%")]
+    assert rows("1.建成农村家宴“阳光厨房”110家。") == [("建成农村家宴阳光厨房", "110", "家", "")]
+    assert rows("成为全国唯一连续14年入选的城市。")[0][1:3] == ("14", "年")
+
+
+def test_offsets_and_sentence():
+    text = "前言。社会消费品零售总额5973亿元、下降3.5%；网络零售额8992亿元"
+    figs = extract_figures(text)
+    assert [text[f.start : f.end] for f in figs] == ["5973亿元", "8992亿元"]
+    assert figs[0].sentence == "社会消费品零售总额5973亿元、下降3.5%；"
+    assert figs[1].sentence == "网络零售额8992亿元"
+
+
+def test_full_width_digits():
+    (fig,) = extract_figures("网络零售额８９９２亿元。")
+    assert (fig.value, fig.unit, fig.indicator) == ("８９９２", "亿元", "网络零售额")
+
+
+def test_split_sentences():
+    text = "甲。乙！丙？丁；“戊。”己"
+    assert [text[a:b] for a, b in split_sentences(text)] == ["甲。", "乙！", "丙？", "丁；", "“戊。”", "己"]
+
+
+@pytest.fixture(scope="module")
+def report_figures() -> list[tuple[str, Figure]]:
+    lines = REPORT.read_text(encoding="utf-8").splitlines()
+    return [(line, f) for line in lines for f in extract_figures(line)]
+
+
+def test_whole_report(report_figures):
+    assert len(report_figures) >= 150
+    for line, f in report_figures:
+        assert f.value in line[f.start : f.end]
+        assert line[f.start : f.end] == f.value + f.unit
+        assert f.sentence in line
+        assert not (f.unit == "年" and len(f.value) == 4), f
+    named = sum(bool(f.indicator) for _, f in report_figures)
+    assert named / len(report_figures) > 0.9
+
+
+def test_report_lookup(report_figures):
+    table = {(f.indicator, f.value + f.unit): f.change for _, f in report_figures}
+    assert table[("网络零售额", "8992亿元")] == "增长19.7%"
+    assert table[("新增学位", "8万个")] == ""
+    assert table[("经济总量", "1.61万亿元")] == "从1.05万亿元增加到1.61万亿元"

