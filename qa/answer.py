@@ -9,19 +9,23 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from qa.chunking import spans
 from qa.figures import extract_figures
 from qa.index import Index
 from qa.query import Query
-from qa.retrieval import Hit
+from qa.retrieval import PERIOD_EXACT, Hit, period_fit
 from qa.tokens import has_cjk, tokenize
 
-SENTENCE_END = re.compile(r"(?<=[。！？；])")
 CLAUSE_END = re.compile(r"(?<=[，：])")
 LONG_SENTENCE = 60  # characters; longer sentences are narrowed to the clauses that answer
 SENTENCE_POOL = 4  # hits whose sentences compete for the answer
-# Calibrated on eval/qa.jsonl (see eval/RESULTS.md): below both, the report does not answer.
-MIN_COVERAGE = 0.55
-MIN_DENSE = 0.86
+SENTENCE_MEANING = 0.5  # weight of the question-sentence cosine against word coverage
+# Calibrated on eval/qa.jsonl by eval/calibrate.py (see eval/RESULTS.md): an answer stands when its
+# sentence covers enough of the question, or is very close in meaning and covers some of it.
+MIN_COVERAGE = 0.35
+MIN_COSINE = 0.85
+# Discounts on confidence when a question asks for a number (see figure_fit).
+NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.4, 0.4, 0.5
 NOT_FOUND = "报告中没有找到"
 
 
@@ -62,6 +66,7 @@ class _Candidate:
     end: int
     score: float
     coverage: float
+    cosine: float
 
 
 def idf(index: Index, token: str) -> float:
@@ -79,12 +84,17 @@ def coverage(index: Index, query: Query, text: str) -> float:
     """Share of the question's topic (weighted by rarity) that appears in `text`.
 
     Topic words the index has never seen count fully against it: "房价" in a report that never
-    mentions it leaves the question uncovered.
+    mentions it leaves the question uncovered. Where vocabulary bridges apply ("网上卖东西" ->
+    网络零售), the report's own terms may cover the question instead of its everyday words.
     """
-    words = [t for t in query.topic if has_cjk(t) or any(ch.isdigit() for ch in t)]
-    if not words:
-        return 1.0
     present = set(tokenize(text))
+    return max(_covered(index, query.topic, present), _covered(index, query.bridged, present) if query.bridged else 0.0)
+
+
+def _covered(index: Index, words: tuple[str, ...], present: set[str]) -> float:
+    words = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
+    if not words:
+        return 0.0
     weight = {t: idf(index, t) or max_idf(index) for t in words}
     return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
 
@@ -94,48 +104,54 @@ def max_idf(index: Index) -> float:
     return math.log(1 + (n - 0.5) / 1.5)
 
 
-def _spans(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for piece in pattern.split(text):
-        if piece.strip():
-            offset = text.index(piece, start)
-            spans.append((offset, offset + len(piece)))
-            start = offset + len(piece)
-    return spans
-
-
 def _has_figure(text: str) -> bool:
     return bool(extract_figures(text))
 
 
 def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | None:
-    best = None
-    top_score = hits[0].score if hits else 1.0
-    for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-        offset = hit.chunk.start - hit.paragraph.start
-        for start, end in _spans(hit.chunk.text, SENTENCE_END):
+    """The sentence that best covers the topic and is closest in meaning to the question,
+    in a well-ranked chunk of the asked period."""
+    candidates = []
+    for hit in hits[:SENTENCE_POOL]:
+        exact_period = period_fit(hit.paragraph.period, query.years) == PERIOD_EXACT
+        for number, (start, end) in enumerate(spans(hit.chunk.text)):
             sentence = hit.chunk.text[start:end]
-            cov = coverage(index, query, sentence)
-            score = cov + 0.35 * hit.score / top_score
-            if query.wants_figure and _has_figure(sentence):
-                score += 0.15
-            if best is None or score > best.score:
-                best = _Candidate(hit, offset + start, offset + end, score, cov)
+            cosine = hit.sentence_dense[number] if number < len(hit.sentence_dense) else hit.dense
+            candidates.append((hit, start, end, coverage(index, query, sentence), cosine, exact_period, sentence))
+    if not candidates:
+        return None
+    top_score = hits[0].score
+    cosines = [c[4] for c in candidates]
+    low, high = min(cosines), max(cosines)
+    best = None
+    for hit, start, end, cov, cosine, exact_period, sentence in candidates:
+        closeness = (cosine - low) / (high - low) if high > low else 0.0
+        score = (cov + SENTENCE_MEANING * closeness + 0.4 * hit.score / top_score + 0.25 * exact_period
+                 + 0.25 * _asks_met(query, sentence) + (0.15 if query.wants_figure and _has_figure(sentence) else 0))
+        if best is None or score > best.score:
+            offset = hit.chunk.start - hit.paragraph.start
+            best = _Candidate(hit, offset + start, offset + end, score, cov, cosine)
     return best
+
+
+def _asks_met(query: Query, text: str) -> float:
+    """Share of the asked kinds of value (增长, 目标…) the text speaks of."""
+    return sum(a in text for a in query.asks) / len(query.asks) if query.asks else 0.0
 
 
 def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tuple[int, int]:
     """Within a long sentence, keep the clause that best covers the question (and its figure)."""
     if end - start <= LONG_SENTENCE:
         return start, end
-    clauses = [(start + a, start + b) for a, b in _spans(text[start:end], CLAUSE_END)]
+    clauses = [(start + a, start + b) for a, b in spans(text[start:end], CLAUSE_END)]
     if len(clauses) <= 1:
         return start, end
 
     def clause_score(i: int) -> float:
         a, b = clauses[i]
         piece = text[a:b]
-        return coverage(index, query, piece) + (0.3 if query.wants_figure and _has_figure(piece) else 0) - 0.001 * i
+        figure = 0.15 if query.wants_figure and _has_figure(piece) else 0
+        return coverage(index, query, piece) + 0.2 * _asks_met(query, piece) + figure - 0.001 * i
 
     best = max(range(len(clauses)), key=clause_score)
     a, b = clauses[best]
@@ -148,6 +164,46 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in "，；：、。 ":
         end -= 1
     return start, end
+
+
+def confidence_of(index: Index, query: Query, best: _Candidate, extract: str) -> tuple[float, bool]:
+    """How surely the extract answers: topic coverage of the answering sentence and its headings,
+    discounted when a question asking for a number gets no figure of the kind it asks for.
+    Also whether the extract's figures fit the question (always, for questions not asking a number)."""
+    sentence = best.hit.paragraph.text[best.start : best.end]
+    confidence = coverage(index, query, sentence + " " + best.hit.paragraph.heading)
+    fit = figure_fit(query, sentence, extract) if query.wants_count else 1.0
+    return confidence * fit, fit == 1.0
+
+
+def answers_question(confidence: float, cosine: float, figures_fit: bool) -> bool:
+    """Closeness in meaning can vouch for a loosely worded question, never for a figure of another measure."""
+    return confidence >= MIN_COVERAGE or (figures_fit and cosine >= MIN_COSINE)
+
+
+def figure_fit(query: Query, sentence: str, extract: str) -> float:
+    """1.0 when a figure in the extract measures what is asked, in the unit asked; less otherwise.
+
+    Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
+    measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
+    """
+    figures = [f for f in extract_figures(sentence) if sentence[f.start : f.end] in extract]
+    if not figures:
+        return NO_FIGURE
+    asked = query.resolved + " " + " ".join(query.bridged)
+    fit = 1.0
+    if not any(_head(f.indicator) in asked for f in figures if f.indicator):
+        fit *= OTHER_MEASURE
+    if query.unit and not any(query.unit in f.unit for f in figures):
+        fit *= OTHER_UNIT
+    return fit
+
+
+def _head(indicator: str) -> str:
+    from qa.tokens import _jieba
+
+    words = [w for w in _jieba().lcut(indicator) if w.strip()]
+    return words[-1] if words else indicator
 
 
 def citation(hit: Hit, marked: tuple[int, int] | None = None) -> Citation:
@@ -170,12 +226,11 @@ def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool
     best = _best_sentence(index, query, hits)
     if best is None:
         return not_found(query, hits)
-    paragraph_cov = coverage(index, query, best.hit.paragraph.text)
-    confidence = max(paragraph_cov, best.coverage)
-    if require_confidence and confidence < MIN_COVERAGE and best.hit.dense < MIN_DENSE:
-        return not_found(query, hits)
     text = best.hit.paragraph.text
     start, end = _trim(text, *_narrow(index, query, text, best.start, best.end))
+    confidence, figures_fit = confidence_of(index, query, best, text[start:end])
+    if require_confidence and not answers_question(confidence, best.cosine, figures_fit):
+        return not_found(query, hits)
     extract = text[start:end]
     marks = tuple((f.start, f.end) for f in extract_figures(extract)) if query.wants_figure else ()
     others = [h for h in hits[:3] if h.paragraph.id != best.hit.paragraph.id]

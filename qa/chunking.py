@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qa.source import Document, Paragraph
@@ -11,6 +12,23 @@ CHUNK_OVERLAP = 0  # splits fall on sentence ends, so neighbouring chunks need n
 # Zero-width regexes: cut after a sentence end, then after a clause, and before a circled item
 # number; never between characters, so a number is never cut.
 SEPARATORS = ["\n\n", r"(?<=[。！？])", r"(?<=；)", r"(?=[①-⑳])", r"(?<=，)"]
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？；])")
+
+
+def spans(text: str, pattern: re.Pattern = SENTENCE_END) -> list[tuple[int, int]]:
+    """Non-blank pieces of `text` between the pattern's (zero-width) matches, as spans.
+
+    Example: spans("甲。乙；") -> [(0, 2), (2, 4)]
+    """
+    found, start = [], 0
+    for piece in pattern.split(text):
+        if piece.strip():
+            offset = text.index(piece, start)
+            found.append((offset, offset + len(piece)))
+            start = offset + len(piece)
+    return found
 
 
 @dataclass(frozen=True)

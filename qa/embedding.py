@@ -22,7 +22,7 @@ class Embedder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return int((getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)())
 
     def _prompt_name(self, name: str) -> str | None:
         return name if name in getattr(self.model, "prompts", {}) else None

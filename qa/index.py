@@ -14,14 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chunking import CHUNK_OVERLAP, CHUNK_SIZE, SEPARATORS, Chunk
+from qa.chunking import CHUNK_OVERLAP, CHUNK_SIZE, SEPARATORS, Chunk, spans
 from qa.errors import IndexError_
 from qa.periods import Period
 from qa.source import Document, Paragraph
 from qa.tokens import tokenize
 
 FORMAT_VERSION = 1
-FILES = ("vectors.faiss", "chunks.jsonl", "paragraphs.jsonl", "documents.json", "bm25")
 APPROXIMATE_ABOVE = 200_000  # vectors; above this exact search passes ~10 ms here (bench/RESULTS.md)
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "langchain-text-splitters", "torch")
 
@@ -36,8 +35,21 @@ class Index:
     faiss_index: object = field(repr=False)
     bm25: object = field(repr=False)
     manifest: dict
+    sentence_vectors: np.ndarray | None = field(default=None, repr=False)  # one row per sentence of each chunk
     embedder: object = field(default=None, repr=False)  # set by the pipeline: the model that embeds queries
     settings: object = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.chunk_rows = {c.id: row for row, c in enumerate(self.chunks)}
+        counts = [len(spans(c.text)) for c in self.chunks]
+        self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+
+    def sentence_scores(self, chunk: Chunk, query_vector: np.ndarray | None) -> np.ndarray | None:
+        """Cosine of the query with each sentence of a chunk (in `spans(chunk.text)` order)."""
+        if self.sentence_vectors is None or query_vector is None:
+            return None
+        row = self.chunk_rows[chunk.id]
+        return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]] @ query_vector
 
     @property
     def model_id(self) -> str:
@@ -83,7 +95,13 @@ def make_bm25(chunks: list[Chunk]):
     return bm25
 
 
-def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, model_id: str) -> Index:
+def sentence_texts(chunks: list[Chunk]) -> list[str]:
+    """Every sentence of every chunk, in index order: what `sentence_vectors` embeds."""
+    return [c.text[a:b] for c in chunks for a, b in spans(c.text)]
+
+
+def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, model_id: str,
+          sentence_vectors: np.ndarray | None = None) -> Index:
     if not chunks:
         raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
     manifest = {
@@ -102,6 +120,7 @@ def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, m
         faiss_index=make_faiss_index(vectors),
         bm25=make_bm25(chunks),
         manifest=manifest,
+        sentence_vectors=sentence_vectors,
     )
 
 
@@ -118,6 +137,8 @@ def save(index: Index, directory: Path) -> None:
         _write_jsonl(staging / "paragraphs.jsonl", (_paragraph_record(p) for p in index.paragraphs.values()))
         (staging / "documents.json").write_text(json.dumps(index.documents, ensure_ascii=False, indent=1), "utf-8")
         index.bm25.save(str(staging / "bm25"), show_progress=False)
+        if index.sentence_vectors is not None:
+            np.save(staging / "sentences.npy", index.sentence_vectors.astype(np.float16))  # half the size, same ranking
         manifest = dict(index.manifest, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
@@ -145,11 +166,16 @@ def load(directory: Path) -> Index:
         documents = json.loads((directory / "documents.json").read_text("utf-8"))
         faiss_index = faiss.read_index(str(directory / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
+        sentences = directory / "sentences.npy"
+        sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexError_(f"the index in {directory} cannot be read ({exc}): run `qa build`") from exc
     if faiss_index.ntotal != len(chunks) or faiss_index.d != manifest["model"]["dimension"]:
         raise IndexError_(f"the index in {directory} is inconsistent (vectors vs chunks): run `qa build`")
-    return Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest)
+    index = Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest, sentence_vectors)
+    if sentence_vectors is not None and len(sentence_vectors) != index.sentence_offsets[-1]:
+        raise IndexError_(f"the index in {directory} is inconsistent (sentences vs chunks): run `qa build`")
+    return index
 
 
 def read_manifest(directory: Path) -> dict:

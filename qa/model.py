@@ -216,8 +216,10 @@ def load_sentence_transformer(folder: Path, threads: int = 0):
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     import torch
+    import transformers
     from sentence_transformers import SentenceTransformer
 
+    transformers.logging.disable_progress_bar()  # a per-load progress bar is noise in `qa ask` output
     if threads > 0:
         torch.set_num_threads(threads)
     try:

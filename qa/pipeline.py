@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -33,7 +34,11 @@ def build_index(paths: Sequence[Path] | None = None, settings: Settings | None =
     if progress:
         progress(f"embedding {len(chunks)} chunks from {len(documents)} report(s)")
     vectors = embedder.embed_passages([c.embedding_text for c in chunks], embed_progress)
-    built = index_files.build(documents, chunks, vectors, embedder.model_id)
+    sentences = index_files.sentence_texts(chunks)
+    if progress:
+        progress(f"embedding {len(sentences)} sentences (for choosing the answering sentence)")
+    sentence_vectors = embedder.embed_passages(sentences, embed_progress)
+    built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors)
     built.embedder = embedder
     return built
 
@@ -94,6 +99,10 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid") -> Answer
     if not is_meaningful(text):
         return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：去年网络零售额多少？", (), False)
     query, hits = search(index, text, history, mode)
+    return replace(_answer_hits(index, query, hits, mode), question=raw)
+
+
+def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str) -> Answer:
     if mode != "hybrid":
         return extract_answer(index, query, hits, require_confidence=False)
     if query.years and query.years[0] == query.years[1] and query.years[0] not in covered_years(index):

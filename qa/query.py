@@ -23,9 +23,12 @@ PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last f
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.I)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.I)
 FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.I)
+COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.I)  # "几…" is often answered in words: 九个方面
+ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
-GENERIC_ASKS = frozenset("增长 增速 下降 目标 预期 计划 比上年 上年 同比 多少 规模 总额 金额 数字 数据 情况 达到 "
-                         "growth grow target goal".split())
+GENERIC_ASKS = frozenset("增长 增速 下降 降了 涨了 提高 提升 减少 增加 达到 突破 一共 总共 合计 目标 预期 预计 计划 打算 "
+                         "比上年 上年 同比 多少 多长 时间 长时间 多长时间 多久 规模 总额 金额 数字 数据 情况 "
+                         "growth grow target goal total".split())
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,14 @@ class Query:
     asked: str  # the question as typed, normalized
     resolved: str  # with a follow-up's topic and period filled in: what is searched
     tokens: tuple[str, ...]  # BM25 tokens, with vocabulary bridges
-    topic: tuple[str, ...]  # content tokens that say what is asked about
+    topic: tuple[str, ...]  # content tokens of the question that say what is asked about
+    bridged: tuple[str, ...]  # report terms the vocabulary bridges add (GDP -> 地区生产总值)
+    asks: tuple[str, ...]  # what kind of value is asked for: 增长, 目标, …
     years: tuple[int, int] | None
     english: bool
-    wants_figure: bool
+    wants_figure: bool  # asks about an amount or change: figures in the answer are marked
+    wants_count: bool  # asks "how much / how many": only a figure answers it
+    unit: str  # the unit the question names, e.g. "亿元" in "多少亿元"; "" if none
     is_followup: bool
 
 
@@ -62,12 +69,13 @@ def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
 
 def strip_period(text: str) -> str:
     """The question without its period words: what remains is the topic and how it is asked."""
-    text = PLAN.sub("", text)
-    text = re.sub(r"(?<!\d)(?:19|20)\d\d(年|年度)?(?!\d)", "", text)
+    text = re.sub(r"[“”\"]", "", text)
+    text = re.sub(f"(?:{PLAN.pattern})(末|初|期间|时期|以来)?", "", text, flags=re.I)
+    text = re.sub(r"(?<!\d)(?:19|20)\d\d(年度|年底|年末|年初|年)?(?!\d)", "", text)
     text = PAST_FIVE.sub("", NEXT_FIVE.sub("", text))
     for phrase in RELATIVE_YEARS:
         text = re.sub(rf"(?<!比){phrase}", "", text, flags=re.I)
-    return re.sub(r"[“”\"]", "", text).strip()
+    return text.strip()
 
 
 def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None) -> Query:
@@ -75,7 +83,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     asked = normalize(question).strip()
     previous = parse(history[-1], history[:-1], doc_year) if history else None
     years = find_years(asked, doc_year)
-    own_topic = [t for t in content_tokens(strip_period(asked)) if t not in GENERIC_ASKS]
+    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
     )
@@ -88,15 +96,19 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         resolved = f"{period_text} {topic_text}".strip()
     bridges = expand(resolved)
     tokens = tokenize(resolved + " " + bridges)
-    topic = [t for t in content_tokens(strip_period(resolved) + " " + bridges) if t not in GENERIC_ASKS]
+    words = content_tokens(strip_period(resolved))
     return Query(
         asked=asked,
         resolved=resolved,
         tokens=tuple(tokens),
-        topic=tuple(dict.fromkeys(topic)),
+        topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS)),
+        bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
+        asks=tuple(dict.fromkeys(t for t in tokenize(resolved + " " + bridges) if t in GENERIC_ASKS)),
         years=years,
         english=not has_cjk(asked),
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
+        wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
+        unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
     )
 

@@ -33,6 +33,7 @@ class Hit:
     score: float
     dense: float  # cosine similarity, 0 when not among the dense candidates
     bm25: float
+    sentence_dense: tuple[float, ...] = ()  # cosine of the question with each sentence of the chunk
 
 
 def period_fit(period: Period, years: tuple[int, int] | None) -> float:
@@ -84,6 +85,8 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
             score=float(fused[row]),
             dense=float(dense_scores[row]),
             bm25=float(bm25_scores[row]),
+            sentence_dense=tuple(float(x) for x in index.sentence_scores(index.chunks[row], query_vector))
+            if index.sentence_vectors is not None and query_vector is not None else (),
         )
         for row in order
     ]

@@ -98,7 +98,9 @@ def _heading_text(line: str) -> str:
 def _find_title(lines: list[tuple[str, int, int]], path: Path) -> tuple[str, int | None]:
     title = next((ln for ln, _, _ in lines[:10] if len(ln) <= 60 and ("报告" in ln or MARKDOWN_HEADING.match(ln))), "")
     title = MARKDOWN_HEADING.sub("", title) or path.stem
-    for candidate in [title] + [ln for ln, _, _ in lines[:10]] + [path.stem]:
+    # the year a report is delivered: its title, else the date of the meeting, else the file name
+    occasion = [ln for ln, _, _ in lines[:10] if re.search(r"会议|大会", ln)]
+    for candidate in [title, *occasion, path.stem]:
         m = YEAR.search(candidate) or re.search(r"(?:19|20)\d\d", candidate)
         if m:
             return title, int(m.group(1) if m.groups() else m.group(0))

@@ -65,6 +65,7 @@ def content_tokens(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in QUESTION_WORDS and not _is_single_cjk(t)]
 
 
+
 def _is_single_cjk(token: str) -> bool:
     return len(token) == 1 and "\u4e00" <= token <= "\u9fff"
 

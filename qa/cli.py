@@ -1,0 +1,149 @@
+"""Command line: `qa build`, `qa ask`, `qa eval`, `qa serve`, `qa feedback export` (heavy imports happen inside)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.settings import Settings
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def _bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} texts", end="", file=sys.stderr, flush=True)
+    if done >= total:
+        print(file=sys.stderr)
+
+
+def cmd_build(args, settings: Settings) -> int:
+    from qa.index import save
+    from qa.pipeline import build_index
+
+    paths = [Path(p) for p in args.files] or list(settings.reports)
+    index = build_index(paths, settings, progress=lambda m: print(m, file=sys.stderr), embed_progress=_bar)
+    out = Path(args.index or settings.index_dir)
+    save(index, out)
+    counts = index.manifest["counts"]
+    print(f"built {out}: {counts['documents']} report(s), {counts['paragraphs']} paragraphs, {counts['chunks']} chunks")
+    return 0
+
+
+def answer_record(answer) -> dict:
+    return {
+        "question": answer.question,
+        "resolved": answer.resolved,
+        "answer": answer.text,
+        "marks": [list(m) for m in answer.marks],
+        "found": answer.found,
+        "period": answer.period,
+        "citations": [dict(asdict(c), heading_path=list(c.heading_path)) for c in answer.citations],
+    }
+
+
+def render(answer, color: bool) -> str:
+    bold = (lambda s: f"{BOLD}{s}{RESET}") if color else (lambda s: f"**{s}**")
+    text, last, parts = answer.text, 0, []
+    for start, end in answer.marks:
+        parts += [text[last:start], bold(text[start:end])]
+        last = end
+    lines = [("" if not answer.period else f"[{answer.period}] ") + "".join(parts + [text[last:]])]
+    for number, c in enumerate(answer.citations, 1):
+        para = c.text
+        if c.marked:
+            a, b = c.marked
+            para = para[:a] + "【" + para[a:b] + "】" + para[b:]
+        lines += ["", f"[{number}] {' › '.join(c.heading_path) or '（前言）'} · {c.period} · {c.paragraph_id}", f"    {para}"]
+    return "\n".join(lines)
+
+
+def cmd_ask(args, settings: Settings) -> int:
+    from qa.pipeline import ask, load_index
+
+    index = load_index(args.index or settings.index_dir, settings)
+    answer = ask(index, args.question, args.history or ())
+    if args.json:
+        print(json.dumps(answer_record(answer), ensure_ascii=False, indent=1))
+    else:
+        print(render(answer, sys.stdout.isatty()))
+    return 0
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import app
+
+    return app.main([*(["--host", args.host] if args.host else []), *(["--port", str(args.port)] if args.port else [])]) or 0
+
+
+def cmd_eval(args, settings: Settings) -> int:
+    import runpy
+
+    sys.argv = ["eval", *args.rest]
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        runpy.run_module("eval", run_name="__main__")
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def cmd_feedback(args, settings: Settings) -> int:
+    from qa.feedback import export_dislikes
+
+    db = Path(args.db) if args.db else settings.data_dir / "feedback.sqlite3"
+    count = export_dislikes(db, Path(args.out))
+    print(f"wrote {count} disliked answer(s) to {args.out}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa", description="报告问答: ask a government work report, get cited answers.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="index reports (default: the bundled report)",
+                       description="Example: qa build data/hangzhou-2021-government-work-report.txt")
+    b.add_argument("files", nargs="*", help="UTF-8 (or GBK) .txt/.md reports; each is a document")
+    b.add_argument("--index", help="output folder (default: index/ or QA_INDEX_DIR)")
+    b.set_defaults(run=cmd_build)
+    a = sub.add_parser("ask", help="answer one question", description='Example: qa ask "2020年杭州地区生产总值增长多少？"')
+    a.add_argument("question")
+    a.add_argument("--history", nargs="*", help="earlier questions, oldest first, for a follow-up")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
+    a.set_defaults(run=cmd_ask)
+    s = sub.add_parser("serve", help="start the chat app", description="Example: qa serve --port 7860")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(run=cmd_serve)
+    e = sub.add_parser("eval", help="score the pipeline on a Q&A set", description="Example: qa eval --qa eval/qa.jsonl")
+    e.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to python -m eval")
+    e.set_defaults(run=cmd_eval)
+    f = sub.add_parser("feedback", help="export disliked answers as eval cases",
+                       description="Example: qa feedback export bad.jsonl")
+    f.add_argument("action", choices=["export"])
+    f.add_argument("out", help="JSONL file to write")
+    f.add_argument("--db", help="feedback database (default: QA_DATA_DIR/feedback.sqlite3)")
+    f.set_defaults(run=cmd_feedback)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args, Settings.from_env())
+    except QAError as error:
+        print(f"qa: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Feedback on answers (👍/👎) in SQLite, and export of the 👎 ones as eval cases to fill in.
+
+Each write opens its own connection and transaction: the app serves several browsers at once,
+and WAL plus a busy timeout lets their writes queue instead of failing or overwriting each other.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+from qa.errors import QAError
+
+DB_NAME = "feedback.sqlite3"
+BUSY_TIMEOUT_S = 30
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    liked INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    history TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    found INTEGER NOT NULL,
+    citations TEXT NOT NULL
+)
+"""
+
+
+class FeedbackError(QAError):
+    """Feedback cannot be stored or read (data folder not writable, database damaged)."""
+
+
+def db_path(settings) -> Path:
+    return Path(settings.data_dir) / DB_NAME
+
+
+def _connect(path: Path, create: bool = True) -> sqlite3.Connection:
+    path = Path(path)
+    try:
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise FeedbackError(f"没有反馈数据库 {path}：还没有人提交过反馈，或 QA_DATA_DIR 指向了别处。")
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        if create:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(SCHEMA)
+        return conn
+    except (OSError, sqlite3.Error) as exc:
+        raise FeedbackError(
+            f"无法保存反馈：数据目录 {path.parent} 不可写或数据库损坏（{exc}）。请检查 QA_DATA_DIR 的设置和权限。"
+        ) from exc
+
+
+def record(path: Path, question: str, history, answer: str, citations, liked: bool, found: bool = True) -> int:
+    """Store one 👍 (liked) or 👎 and return its row id."""
+    row = (
+        datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        int(bool(liked)),
+        str(question),
+        json.dumps(list(history or ()), ensure_ascii=False),
+        str(answer),
+        int(bool(found)),
+        json.dumps(list(citations or ()), ensure_ascii=False),
+    )
+    conn = _connect(path)
+    try:
+        with conn:  # one transaction per write
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute(
+                "INSERT INTO feedback (created, liked, question, history, answer, found, citations) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            return int(cur.lastrowid)
+    except sqlite3.Error as exc:
+        raise FeedbackError(f"无法保存反馈（{exc}）。请稍后再试，或检查 {path}。") from exc
+    finally:
+        conn.close()
+
+
+def rows(path: Path, liked: bool | None = None) -> list[dict]:
+    """Stored feedback, oldest first; only 👍 (True) or 👎 (False) when `liked` is given."""
+    conn = _connect(path, create=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'feedback'").fetchone():
+            return []  # created a moment ago by a first write that has not made its table yet
+        sql, args = "SELECT * FROM feedback", ()
+        if liked is not None:
+            sql, args = sql + " WHERE liked = ?", (int(liked),)
+        out = [dict(r) for r in conn.execute(sql + " ORDER BY id", args)]
+    except sqlite3.Error as exc:
+        raise FeedbackError(f"无法读取反馈数据库 {path}（{exc}）") from exc
+    finally:
+        conn.close()
+    for r in out:
+        r["history"], r["citations"] = json.loads(r["history"]), json.loads(r["citations"])
+    return out
+
+
+def export_dislikes(path: Path, out_path: Path) -> int:
+    """Write the 👎 answers as eval JSONL (answers/evidence left empty for a person to fill in).
+
+    Returns how many were written.
+    """
+    items = []
+    for r in rows(path, liked=False):
+        item = {"id": f"fb-{r['id']:04d}", "question": r["question"], "answers": [], "evidence": [],
+                "kind": "followup" if r["history"] else "fact"}
+        if r["history"]:
+            item["history"] = r["history"]
+        items.append(item)
+    out_path = Path(out_path)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    except OSError as exc:
+        raise FeedbackError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
+    return len(items)

@@ -1,0 +1,112 @@
+"""End to end on the real model, the real report and the committed index: answers, citations, refusals."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from qa.pipeline import ask
+from qa.settings import PROJECT_ROOT
+
+
+def numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+(?:\.\d+)?", text))
+
+
+def test_2020_gdp_growth_is_answered_and_cited(real_index):
+    answer = ask(real_index, "2020年杭州地区生产总值增长多少？")
+    assert answer.found
+    assert "3.9%" in answer.text
+    assert "全年地区生产总值增长3.9%" in answer.citations[0].text
+    assert answer.citations[0].period == "2020年实绩"
+    start, end = answer.marks[0]
+    assert answer.text[start:end].startswith("3.9")
+
+
+def test_2021_target_is_not_confused_with_2020_result(real_index):
+    answer = ask(real_index, "2021年地区生产总值预期增长多少？")
+    assert answer.found and "7%" in answer.text
+    assert answer.citations[0].period == "2021年安排"
+
+
+def test_staff_lookup_of_last_years_online_retail(real_index):
+    answer = ask(real_index, "去年网络零售额多少？")
+    assert "8992亿元" in answer.text
+    assert answer.period == "2020年实绩"
+    start, end = answer.citations[0].marked
+    assert "8992亿元" in answer.citations[0].text[start:end]
+
+
+@pytest.mark.parametrize("question", ["杭州2020年常住人口是多少？", "杭州房价多少？", "2022年GDP增长多少？"])
+def test_what_the_report_does_not_say_is_refused(real_index, question):
+    answer = ask(real_index, question)
+    assert not answer.found
+    assert answer.text.startswith("报告中没有找到")
+
+
+def test_follow_ups_carry_topic_and_period(real_index):
+    first = "2020年杭州地区生产总值增长了多少？"
+    assert "7%" in ask(real_index, "那2021年呢？", [first]).text
+    revenue = ask(real_index, "那一般公共预算收入呢？", [first])
+    assert "6.5%" in revenue.text and revenue.period == "2020年实绩"
+
+
+def test_english_question_quotes_the_chinese_source(real_index):
+    answer = ask(real_index, "How much did Hangzhou's GDP grow in 2020?")
+    assert "3.9%" in answer.text
+    assert "全年地区生产总值增长3.9%" in answer.citations[0].text
+
+
+def test_an_answer_never_holds_a_number_its_citation_lacks(real_index):
+    for question in ["去年网络零售额多少？", "十四五时期地区生产总值目标是多少？", "2021年新增学位多少个？",
+                     "过去五年数字经济核心产业增加值年均增长多少？"]:
+        answer = ask(real_index, question)
+        assert answer.found, question
+        assert answer.text in answer.citations[0].text
+        assert numbers(answer.text) <= numbers(answer.citations[0].text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   \n\t", "？？！！。。", "😀😀😀", "x" * 10_000, "\x00\x07\x1b[31m", "<script>alert(1)</script>",
+     "<img src=x onerror=alert(1)>", "２０２０年國內生產總值增長多少？"],
+)
+def test_bad_input_gets_a_clear_message_never_an_exception(real_index, question):
+    answer = ask(real_index, question)
+    assert answer.text
+    if not answer.found:
+        assert "<script>" not in answer.text
+
+
+def test_full_width_digits_and_traditional_characters_are_understood(real_index):
+    answer = ask(real_index, "２０２０年國內生產總值增長多少？")
+    assert "3.9%" in answer.text
+
+
+def test_same_question_same_answer(real_index):
+    first = ask(real_index, "十四五时期的主要目标是什么？")
+    second = ask(real_index, "十四五时期的主要目标是什么？")
+    assert first == second
+
+
+def test_cli_ask_json_carries_answer_and_citations():
+    result = subprocess.run(
+        [sys.executable, "-m", "qa.cli", "ask", "--json", "2020年杭州地区生产总值增长多少？"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["found"] and "3.9%" in record["answer"]
+    citation = record["citations"][0]
+    assert {"paragraph_id", "heading_path", "period", "text"} <= set(citation)
+    assert "全年地区生产总值增长3.9%" in citation["text"]
+
+
+def test_cli_help_is_instant_and_imports_nothing_heavy():
+    code = "import sys, qa.cli; qa.cli.parser(); print(sorted(m for m in ('torch','faiss','gradio') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert result.stdout.strip() == "[]"
