@@ -22,8 +22,8 @@ SENTENCE_POOL = 4  # hits whose sentences compete for the answer
 SENTENCE_MEANING = 0.5  # weight of the question-sentence cosine against word coverage
 # Calibrated on eval/qa.jsonl by eval/calibrate.py (see eval/RESULTS.md): an answer stands when its
 # sentence covers enough of the question, or is very close in meaning and covers some of it.
-MIN_COVERAGE = 0.35
-MIN_COSINE = 0.85
+MIN_COVERAGE = 0.40
+MIN_COSINE = 0.80
 # Discounts on confidence when a question asks for a number (see figure_fit).
 NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.4, 0.4, 0.5
 NOT_FOUND = "报告中没有找到"
@@ -48,7 +48,9 @@ class Answer:
     found: bool
     citations: tuple[Citation, ...] = field(default=())
     period: str = ""
-    confidence: float = 0.0
+    confidence: float = 0.0  # topic coverage of the answering sentence, after figure discounts
+    closeness: float = 0.0  # cosine of the question with the answering sentence
+    figures_fit: bool = True  # the figures found measure what a "how much" question asks
 
     def markdown(self) -> str:
         """The answer text with its marked spans in **bold**."""
@@ -211,14 +213,14 @@ def citation(hit: Hit, marked: tuple[int, int] | None = None) -> Citation:
     return Citation(p.id, p.heading_path, p.period.label, p.text, marked, round(hit.score, 6))
 
 
-def not_found(question: Query | str, hits: list[Hit], reason: str = "") -> Answer:
+def not_found(question: Query | str, hits: list[Hit], reason: str = "", **signals) -> Answer:
     asked = question.asked if isinstance(question, Query) else question
     sections = list(dict.fromkeys(h.paragraph.heading_path[-1] for h in hits if h.paragraph.heading_path))[:3]
     text = f"{NOT_FOUND}{reason or '能回答这个问题的内容'}。"
     if sections:
         text += "可以看看这些相关章节：" + "；".join(sections) + "。"
     return Answer(asked, getattr(question, "resolved", asked), text, (), False,
-                  tuple(citation(h) for h in hits[:3]))
+                  tuple(citation(h) for h in hits[:3]), **signals)
 
 
 def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool = True) -> Answer:
@@ -229,8 +231,9 @@ def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool
     text = best.hit.paragraph.text
     start, end = _trim(text, *_narrow(index, query, text, best.start, best.end))
     confidence, figures_fit = confidence_of(index, query, best, text[start:end])
+    signals = {"confidence": round(confidence, 4), "closeness": round(best.cosine, 4), "figures_fit": figures_fit}
     if require_confidence and not answers_question(confidence, best.cosine, figures_fit):
-        return not_found(query, hits)
+        return not_found(query, hits, **signals)
     extract = text[start:end]
     marks = tuple((f.start, f.end) for f in extract_figures(extract)) if query.wants_figure else ()
     others = [h for h in hits[:3] if h.paragraph.id != best.hit.paragraph.id]
@@ -238,4 +241,4 @@ def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool
         citation(h) for h in dict((h.paragraph.id, h) for h in others).values()
     )
     return Answer(query.asked, query.resolved, extract, marks, True, citations,
-                  best.hit.paragraph.period.label, round(confidence, 4))
+                  best.hit.paragraph.period.label, **signals)

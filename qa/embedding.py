@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -11,6 +12,9 @@ from qa.errors import ModelError
 from qa.settings import Settings
 
 BATCH_SIZE = 16
+# One short question gains little from a second thread, and on a busy 2-core machine torch's
+# spinning threads made a 25 ms query take a second (bench/RESULTS.md): questions use one thread.
+QUERY_THREADS = 1
 
 
 @dataclass
@@ -19,6 +23,7 @@ class Embedder:
 
     model_id: str
     model: object = field(repr=False)
+    batch_threads: int = 0  # torch threads for embedding many passages; 0 = torch's default (all cores)
 
     @property
     def dim(self) -> int:
@@ -28,6 +33,7 @@ class Embedder:
         return name if name in getattr(self.model, "prompts", {}) else None
 
     def embed_queries(self, questions: Sequence[str]) -> np.ndarray:
+        _use_threads(QUERY_THREADS)
         return self._encode(list(questions), "query")
 
     def embed_passages(
@@ -35,6 +41,7 @@ class Embedder:
     ) -> np.ndarray:
         """Embed in batches so a caller can show progress; rows are L2-normalized float32."""
         texts = list(texts)
+        _use_threads(self.batch_threads or os.cpu_count() or 1)
         parts = []
         for begin in range(0, len(texts), BATCH_SIZE):
             parts.append(self._encode(texts[begin : begin + BATCH_SIZE], "passage"))
@@ -54,6 +61,13 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def _use_threads(count: int) -> None:
+    import torch
+
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+
+
 def load_embedder(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
     """Materialize the bundled model if needed, then load it offline."""
     from qa.model import ensure_model, load_sentence_transformer
@@ -68,4 +82,4 @@ def load_embedder(settings: Settings, progress: Callable[[str], None] | None = N
             f"cannot load the embedding model from {folder}: {exc}. "
             f"Delete that folder to have it rebuilt, or check QA_EMBED_MODEL."
         ) from exc
-    return Embedder(model_id=model_id, model=model)
+    return Embedder(model_id=model_id, model=model, batch_threads=settings.threads)

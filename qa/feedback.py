@@ -96,8 +96,11 @@ def rows(path: Path, liked: bool | None = None) -> list[dict]:
         raise FeedbackError(f"无法读取反馈数据库 {path}（{exc}）") from exc
     finally:
         conn.close()
-    for r in out:
-        r["history"], r["citations"] = json.loads(r["history"]), json.loads(r["citations"])
+    try:
+        for r in out:
+            r["history"], r["citations"] = json.loads(r["history"]), json.loads(r["citations"])
+    except (TypeError, ValueError) as exc:
+        raise FeedbackError(f"反馈数据库 {path} 中有无法读取的记录（{exc}）") from exc
     return out
 
 

@@ -147,35 +147,47 @@ def save(index: Index, directory: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+# What a damaged file makes the readers (json, numpy, faiss, bm25s, our records) raise.
+UNREADABLE = (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError, IndexError, RuntimeError)
+
+
 def load(directory: Path) -> Index:
     """Load and verify an index folder; every problem becomes an IndexError_ that says what to run."""
-    import bm25s
-    import faiss
-
     directory = Path(directory)
     manifest = read_manifest(directory)
-    for name, digest in manifest.get("files", {}).items():
+    for name, digest in manifest["files"].items():
         path = directory / name
         if not path.is_file():
             raise IndexError_(f"{path} is missing: run `qa build` to rebuild the index")
         if _sha256(path) != digest:
             raise IndexError_(f"{path} is corrupt (its checksum does not match the manifest): run `qa build`")
     try:
-        chunks = [Chunk(**row) for row in _read_jsonl(directory / "chunks.jsonl")]
-        paragraphs = [_paragraph_from(row) for row in _read_jsonl(directory / "paragraphs.jsonl")]
-        documents = json.loads((directory / "documents.json").read_text("utf-8"))
-        faiss_index = faiss.read_index(str(directory / "vectors.faiss"))
-        bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
-        sentences = directory / "sentences.npy"
-        sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
-    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-        raise IndexError_(f"the index in {directory} cannot be read ({exc}): run `qa build`") from exc
-    if faiss_index.ntotal != len(chunks) or faiss_index.d != manifest["model"]["dimension"]:
+        index = _read_index(directory, manifest)
+    except UNREADABLE as exc:
+        raise IndexError_(f"the index in {directory} cannot be read ({type(exc).__name__}: {exc}): run `qa build`") from exc
+    if index.faiss_index.ntotal != len(index.chunks) or index.faiss_index.d != manifest["model"]["dimension"]:
         raise IndexError_(f"the index in {directory} is inconsistent (vectors vs chunks): run `qa build`")
-    index = Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest, sentence_vectors)
-    if sentence_vectors is not None and len(sentence_vectors) != index.sentence_offsets[-1]:
+    if index.sentence_vectors is not None and len(index.sentence_vectors) != index.sentence_offsets[-1]:
         raise IndexError_(f"the index in {directory} is inconsistent (sentences vs chunks): run `qa build`")
+    if any(c.paragraph_id not in index.paragraphs for c in index.chunks) or not all(
+        isinstance(d, dict) and "id" in d for d in index.documents
+    ):
+        raise IndexError_(f"the index in {directory} is inconsistent (chunks, paragraphs, documents): run `qa build`")
     return index
+
+
+def _read_index(directory: Path, manifest: dict) -> Index:
+    import bm25s
+    import faiss
+
+    chunks = [Chunk(**row) for row in _read_jsonl(directory / "chunks.jsonl")]
+    paragraphs = [_paragraph_from(row) for row in _read_jsonl(directory / "paragraphs.jsonl")]
+    documents = json.loads((directory / "documents.json").read_text("utf-8"))
+    faiss_index = faiss.read_index(str(directory / "vectors.faiss"))
+    bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
+    sentences = directory / "sentences.npy"
+    sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
+    return Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest, sentence_vectors)
 
 
 def read_manifest(directory: Path) -> dict:
@@ -191,6 +203,15 @@ def read_manifest(directory: Path) -> dict:
             f"{directory} holds an index of format {manifest.get('format_version') if isinstance(manifest, dict) else '?'}, "
             f"this version reads format {FORMAT_VERSION}: run `qa build`"
         )
+    model, files, sources = manifest.get("model"), manifest.get("files"), manifest.get("sources", [])
+    well_formed = (
+        isinstance(model, dict) and isinstance(model.get("id"), str) and isinstance(model.get("dimension"), int)
+        and isinstance(files, dict) and isinstance(sources, list)
+        and all(isinstance(s, dict) and isinstance(s.get("path"), str) and isinstance(s.get("sha256"), str)
+                for s in sources)
+    )
+    if not well_formed:
+        raise IndexError_(f"{path} lacks the model, files or sources it should list: run `qa build`")
     return manifest
 
 

