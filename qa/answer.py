@@ -20,6 +20,7 @@ CLAUSE_END = re.compile(r"(?<=[，：])")
 LONG_SENTENCE = 60  # characters; longer sentences are narrowed to the clauses that answer
 SENTENCE_POOL = 4  # hits whose sentences compete for the answer
 SENTENCE_MEANING = 0.5  # weight of the question-sentence cosine against word coverage
+MEASURE_MATCH = 0.2  # bonus when a figure's indicator names what a "how much" question asks
 # Calibrated on eval/qa.jsonl by eval/calibrate.py (see eval/RESULTS.md): an answer stands when its
 # sentence covers enough of the question, or is very close in meaning and covers some of it.
 MIN_COVERAGE = 0.40
@@ -129,11 +130,18 @@ def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | 
     for hit, start, end, cov, cosine, exact_period, sentence in candidates:
         closeness = (cosine - low) / (high - low) if high > low else 0.0
         score = (cov + SENTENCE_MEANING * closeness + 0.4 * hit.score / top_score + 0.25 * exact_period
-                 + 0.25 * _asks_met(query, sentence) + (0.15 if query.wants_figure and _has_figure(sentence) else 0))
+                 + 0.25 * _asks_met(query, sentence) + (0.15 if query.wants_figure and _has_figure(sentence) else 0)
+                 + (MEASURE_MATCH if query.wants_count and _measures_asked(query, sentence) else 0))
         if best is None or score > best.score:
             offset = hit.chunk.start - hit.paragraph.start
             best = _Candidate(hit, offset + start, offset + end, score, cov, cosine)
     return best
+
+
+def _measures_asked(query: Query, sentence: str) -> bool:
+    """A figure of the sentence measures what the question names (the figures table's indicator)."""
+    asked = query.resolved + " " + " ".join(query.bridged)
+    return any(f.indicator and _head(f.indicator) in asked for f in extract_figures(sentence))
 
 
 def _asks_met(query: Query, text: str) -> float:
