@@ -32,6 +32,7 @@ from common import (
     ROOT,
     eval_items,
     free_port,
+    git_head,
     machine,
     median,
     ms,

@@ -7,7 +7,9 @@ and WAL plus a busy timeout lets their writes queue instead of failing or overwr
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -47,13 +49,28 @@ def _connect(path: Path, create: bool = True) -> sqlite3.Connection:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         if create:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(SCHEMA)
+            _set_up(conn)
         return conn
     except (OSError, sqlite3.Error) as exc:
         raise FeedbackError(
             f"无法保存反馈：数据目录 {path.parent} 不可写或数据库损坏（{exc}）。请检查 QA_DATA_DIR 的设置和权限。"
         ) from exc
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    """WAL mode and the table. Switching to WAL needs an exclusive lock and SQLite does not always
+    wait for it (it answers "database is locked" at once), so first writers racing here retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
 
 
 def record(path: Path, question: str, history, answer: str, citations, liked: bool, found: bool = True) -> int:

@@ -4,8 +4,6 @@ Every case ends in an answer, a clear message, or a QAError that says what to do
 exception from a library underneath. Cases already covered elsewhere (tests/test_pipeline.py's bad inputs,
 tests/test_index.py's checksum mismatches and other-model folder, tests/test_source.py's GBK/BOM parsing,
 tests/test_feedback.py's blocked data folder) are not repeated: these test the neighbouring paths.
-
-Tests marked xfail are bugs in qa/ found by these tests; each reason names the fix.
 """
 
 from __future__ import annotations
@@ -150,26 +148,12 @@ DAMAGE = {
     "json list": lambda data: b"[1, 2, 3]\n",
 }
 INDEX_FILES = sorted(json.loads((INDEX / "manifest.json").read_text("utf-8"))["files"])
-BUGS = {
-    # np.load raises EOFError on an empty .npy, which qa.index.load does not catch
-    ("empty", ".npy"): pytest.mark.xfail(raises=EOFError, strict=False,
-                                         reason="qa bug: index.load does not catch EOFError (empty .npy file)"),
-    # bm25s calls vocab.values() on whatever JSON it reads
-    ("json list", "vocab.index.json"): pytest.mark.xfail(
-        raises=AttributeError, strict=False, reason="qa bug: index.load does not catch AttributeError from bm25s.load"),
-    # no paragraphs at all: load succeeds, the first search looks up a paragraph id that is not there
-    ("empty", "paragraphs.jsonl"): pytest.mark.xfail(
-        raises=KeyError, strict=False, reason="qa bug: index.load does not check every chunk's paragraph exists"),
-    ("json list", "documents.json"): pytest.mark.xfail(
-        raises=AttributeError, strict=False, reason="qa bug: index.load does not check documents.json holds objects"),
-}
 
 
 def _cases():
     for name in INDEX_FILES:
         for damage in DAMAGE:
-            marks = [m for (d, suffix), m in BUGS.items() if d == damage and name.endswith(suffix)]
-            yield pytest.param(name, damage, marks=marks, id=f"{name}-{damage}")
+            yield pytest.param(name, damage, id=f"{name}-{damage}")
 
 
 @pytest.mark.parametrize(("name", "damage"), list(_cases()))
@@ -200,18 +184,9 @@ MANIFEST_EDITS = {
     "source without path": lambda m: dict(m, sources=[{"sha256": "0" * 64}]),
     "dimension as text": lambda m: dict(m, model=dict(m["model"], dimension="384")),
 }
-MANIFEST_BUGS = {
-    "no model": (KeyError, "qa bug: index.load reads manifest['model']['dimension'] unchecked"),
-    "model without dimension": (KeyError, "qa bug: index.load reads manifest['model']['dimension'] unchecked"),
-    "files as a list": (AttributeError, "qa bug: index.load calls manifest['files'].items() unchecked"),
-    "source without path": (KeyError, "qa bug: index.stale_sources reads source['path'] unchecked"),
-}
 
 
-@pytest.mark.parametrize("edit", [
-    pytest.param(name, marks=[pytest.mark.xfail(raises=MANIFEST_BUGS[name][0], strict=False,
-                                                reason=MANIFEST_BUGS[name][1])] if name in MANIFEST_BUGS else [])
-    for name in MANIFEST_EDITS])
+@pytest.mark.parametrize("edit", list(MANIFEST_EDITS))
 def test_malformed_manifest_is_refused_or_loads(tmp_path, edit):
     directory = _copy_index(tmp_path)
     manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
@@ -265,9 +240,6 @@ def test_slow_deleted_model_cache_is_materialized_again(tmp_path):
     assert folder == bundled_model_dir(settings.cache_dir) and (folder / ".complete").is_file()
 
 
-@pytest.mark.xfail(raises=OSError, strict=False,
-                   reason="qa bug: model.materialize creates the cache's parent folder outside its try, "
-                          "so an unwritable QA_CACHE_DIR escapes as a raw OSError instead of ModelError")
 def test_unwritable_model_cache_says_so(tmp_path):
     from qa.model import ensure_model
 
@@ -307,8 +279,6 @@ def test_feedback_table_of_another_shape_is_an_error_not_a_crash(tmp_path):
         feedback.record(db, GDP_2020, [], "增长3.9%", [], liked=True)
 
 
-@pytest.mark.xfail(raises=ValueError, strict=False,
-                   reason="qa bug: feedback.rows json.loads history/citations unguarded (JSONDecodeError)")
 def test_feedback_row_with_unreadable_json_is_an_error_not_a_crash(tmp_path):
     db = tmp_path / feedback.DB_NAME
     feedback.record(db, GDP_2020, [], "增长3.9%", [], liked=False)
