@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     except QAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         demo = error_app(str(exc))
-    demo.queue().launch(server_name=settings.host, server_port=settings.port, share=False, **STYLE)
+    # Two questions at a time, one torch thread each, keep both cores busy (bench/RESULTS.md, Load).
+    demo.queue(default_concurrency_limit=2).launch(server_name=settings.host, server_port=settings.port, share=False, **STYLE)
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from qa.chunking import spans
@@ -90,11 +91,17 @@ def coverage(index: Index, query: Query, text: str) -> float:
     mentions it leaves the question uncovered. Where vocabulary bridges apply ("网上卖东西" ->
     网络零售), the report's own terms may cover the question instead of its everyday words.
     """
-    present = set(tokenize(text))
+    present = _tokens_of(text)
     return max(_covered(index, query.topic, present), _covered(index, query.bridged, present) if query.bridged else 0.0)
 
 
-def _covered(index: Index, words: tuple[str, ...], present: set[str]) -> float:
+@lru_cache(maxsize=16384)
+def _tokens_of(text: str) -> frozenset[str]:
+    """Report sentences recur from question to question: jieba once per sentence, not per ask."""
+    return frozenset(tokenize(text))
+
+
+def _covered(index: Index, words: tuple[str, ...], present: frozenset[str]) -> float:
     words = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
     if not words:
         return 0.0
