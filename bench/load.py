@@ -196,18 +196,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=20_000, help="upper bound on requests per run")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds before a request counts as failed")
     parser.add_argument("--matrix", action="store_true", help="run every setting in MATRIX, not only the shipped one")
+    parser.add_argument("--pick", help="comma-separated positions in MATRIX (0 = as shipped), in the order to run")
+    parser.add_argument("--label", default="", help="appended to each setting's name in the results")
     parser.add_argument("--markdown", action="store_true", help="rewrite the load part of bench/RESULTS.md")
     parser.add_argument("--results", default=str(RESULTS_JSON))
     args = parser.parse_args(argv)
     path = Path(args.results)
     results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     results["_machine"] = machine()
-    configs = MATRIX if args.matrix else dict(list(MATRIX.items())[:1])
+    names = list(MATRIX)
+    if args.pick:
+        configs = {names[int(i)]: MATRIX[names[int(i)]] for i in args.pick.split(",")}
+    else:
+        configs = MATRIX if args.matrix else {names[0]: MATRIX[names[0]]}
     failed = False
     for name, env in configs.items():
         print(f"[load] {name} …", file=sys.stderr, flush=True)
         r = run(env, args.sessions, args.duration, args.max_requests, args.timeout)
-        results[name] = r
+        results[name + args.label] = r
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
         failed |= bool(r["errors"] or r["feedback_missing"] or r["feedback_errors"])
         print(f"  {r['requests']} requests, {r['errors']} errors, p50 {ms(r['p50'])} ms, p95 {ms(r['p95'])} ms, "

@@ -235,7 +235,15 @@ def not_found(question: Query | str, hits: list[Hit], reason: str = "", **signal
     if sections:
         text += "可以看看这些相关章节：" + "；".join(sections) + "。"
     return Answer(asked, getattr(question, "resolved", asked), text, (), False,
-                  tuple(citation(h) for h in hits[:3]), **signals)
+                  tuple(citation(h) for h in one_per_paragraph(hits)[:3]), **signals)
+
+
+def one_per_paragraph(hits: list[Hit]) -> list[Hit]:
+    """The best-ranked hit of each paragraph, in rank order."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        best.setdefault(hit.paragraph.id, hit)
+    return list(best.values())
 
 
 def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool = True) -> Answer:
@@ -251,9 +259,7 @@ def answer(index: Index, query: Query, hits: list[Hit], require_confidence: bool
         return not_found(query, hits, **signals)
     extract = text[start:end]
     marks = tuple((f.start, f.end) for f in extract_figures(extract)) if query.wants_figure else ()
-    others = [h for h in hits[:3] if h.paragraph.id != best.hit.paragraph.id]
-    citations = (citation(best.hit, (start, end)),) + tuple(
-        citation(h) for h in dict((h.paragraph.id, h) for h in others).values()
-    )
+    others = [h for h in one_per_paragraph(hits[:3]) if h.paragraph.id != best.hit.paragraph.id]
+    citations = (citation(best.hit, (start, end)),) + tuple(citation(h) for h in others)
     return Answer(query.asked, query.resolved, extract, marks, True, citations,
                   best.hit.paragraph.period.label, **signals)

@@ -11,7 +11,7 @@ import numpy as np
 from qa.errors import ModelError
 from qa.settings import Settings
 
-BATCH_SIZE = 16
+BATCH_SIZE = 8  # fastest or tied in every bench run; 32 and 64 were slower
 # One short question gains little from a second thread, and on a busy 2-core machine torch's
 # spinning threads made a 25 ms query take a second (bench/RESULTS.md): questions use one thread.
 QUERY_THREADS = 1

@@ -72,6 +72,8 @@ def embedder_for(index: Index) -> Embedder:
 def user_questions(history) -> list[str]:
     """Earlier user questions from a history of strings, (user, bot) pairs or chat messages."""
     questions = []
+    if isinstance(history, str):  # one earlier question, not a sequence of characters
+        history = [history]
     for turn in history or ():
         if isinstance(turn, str):
             questions.append(turn)
