@@ -154,11 +154,11 @@ def w_build(a: dict) -> dict:
 
 def _stage_times(index, items) -> dict:
     """Per-question time of each stage of `ask`, measured separately, and of `ask` itself."""
+    import inspect
+
     from qa.pipeline import _answer_hits, ask, clean_question, embedder_for, user_questions
     from qa.query import parse
     from qa.retrieval import CANDIDATES, retrieve
-
-    import inspect
 
     embedder = embedder_for(index)
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
@@ -945,7 +945,7 @@ def r_growth(res: dict) -> str:
             est = large["build_s"] + (r["chunks"] - large["chunks"]) * per_chunk
             build = f"≈{est:.0f} (extrapolated)"
         st_ = r.get("stages", {})
-        stage = (lambda k: ms(st_[k]["p50"]) if k in st_ else "")  # noqa: E731
+        stage = (lambda k: ms(st_[k]["p50"]) if k in st_ else "")
         body.append([r["reports"], r["chunks"], build, f"{r['disk_mib']:.1f}", f"{r['_peak_rss_mib']:.0f}",
                      ms(r["query"]["p50"]), ms(r["query"]["p95"]), stage("embed"), stage("dense"), stage("bm25"),
                      stage("fusion"), stage("answer")])

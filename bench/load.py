@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import PYTHON, ROOT, eval_items, free_port, machine, median, ms, pct, table, vm_hwm_mib  # noqa: E402
+from common import PYTHON, ROOT, eval_items, free_port, machine, median, ms, pct, table, vm_hwm_mib
 
 RESULTS_JSON = ROOT / "bench" / "load.json"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"

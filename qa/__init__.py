@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["build_index", "load_index", "ask"]
+__all__ = ["ask", "build_index", "load_index"]
 
 
 def __getattr__(name: str):

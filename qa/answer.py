@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from qa.chunking import spans
 from qa.figures import extract_figures

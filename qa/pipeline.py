@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from qa import index as index_files
@@ -12,7 +12,7 @@ from qa.answer import Answer, not_found
 from qa.answer import answer as extract_answer
 from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
-from qa.errors import IndexError_, QAError
+from qa.errors import IndexError_
 from qa.index import Index
 from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, parse
 from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve

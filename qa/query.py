@@ -16,19 +16,17 @@ from qa.tokens import QUESTION_WORDS, content_tokens, has_cjk, normalize, tokeni
 
 MAX_QUESTION_CHARS = 500
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-PLAN = re.compile(r"十([一二三四五六七八九])五|(\d\d)(?:th|st|nd|rd) five[- ]year", re.I)
+PLAN = re.compile(r"十([一二三四五六七八九])五|(\d\d)(?:th|st|nd|rd) five[- ]year", re.IGNORECASE)
 RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本年": 0, "明年": 1,
                   "last year": -1, "this year": 0, "next year": 1}
-PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.I)
-NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.I)
-FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.I)
-FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.I)
-COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.I)  # "几…" is often answered in words: 九个方面
+PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
+NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
+FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
+FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.IGNORECASE)
+COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
-GENERIC_ASKS = frozenset("增长 增速 下降 降了 涨了 提高 提升 减少 增加 达到 突破 一共 总共 合计 目标 预期 预计 计划 打算 "
-                         "比上年 上年 同比 多少 多长 时间 长时间 多长时间 多久 规模 总额 金额 数字 数据 情况 "
-                         "growth grow target goal total".split())
+GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,11 @@ def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
 def strip_period(text: str) -> str:
     """The question without its period words: what remains is the topic and how it is asked."""
     text = re.sub(r"[“”\"]", "", text)
-    text = re.sub(f"(?:{PLAN.pattern})(末|初|期间|时期|以来)?", "", text, flags=re.I)
+    text = re.sub(f"(?:{PLAN.pattern})(末|初|期间|时期|以来)?", "", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<!\d)(?:19|20)\d\d(年度|年底|年末|年初|年)?(?!\d)", "", text)
     text = PAST_FIVE.sub("", NEXT_FIVE.sub("", text))
     for phrase in RELATIVE_YEARS:
-        text = re.sub(rf"(?<!比){phrase}", "", text, flags=re.I)
+        text = re.sub(rf"(?<!比){phrase}", "", text, flags=re.IGNORECASE)
     return text.strip()
 
 

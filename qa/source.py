@@ -12,7 +12,7 @@ from qa.periods import Period, period_for_part
 
 # Lines a scraped web page carries around the report: ads, page chrome, share/print widgets.
 NOISE_PATTERNS = [
-    re.compile(r"https?://|www\.", re.I),
+    re.compile(r"https?://|www\.", re.IGNORECASE),
     re.compile(r"更多.{0,12}尽在"),
     re.compile(r"(时间|日期|发布时间)[:：].{0,40}(来源|浏览|点击|阅读)"),
     re.compile(r"^(来源|责任编辑|编辑|浏览次数|点击数|字号|打印|关闭|分享到|【.{0,6}】)[:：]?"),
