@@ -125,3 +125,17 @@ def table(headers: list[str], rows: list[list]) -> str:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+RESULTS_MD = ROOT / "bench" / "RESULTS.md"
+
+
+def write_generated_block(begin: str, end: str, body: str) -> None:
+    """Replace the text between `begin` and `end` in bench/RESULTS.md (or append it), leaving the rest as written."""
+    generated = f"{begin}\n{body}{end}"
+    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + generated + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + generated + "\n"
+    RESULTS_MD.write_text(text, encoding="utf-8")
