@@ -96,6 +96,12 @@ def coverage(index: Index, query: Query, text: str) -> float:
 
 
 @lru_cache(maxsize=16384)
+def _figures_of(text: str) -> tuple:
+    """Each candidate sentence is read for figures up to three times per ask (choose, narrow, vet)."""
+    return tuple(extract_figures(text))
+
+
+@lru_cache(maxsize=16384)
 def _tokens_of(text: str) -> frozenset[str]:
     """Report sentences recur from question to question: jieba once per sentence, not per ask."""
     return frozenset(tokenize(text))
@@ -115,7 +121,7 @@ def max_idf(index: Index) -> float:
 
 
 def _has_figure(text: str) -> bool:
-    return bool(extract_figures(text))
+    return bool(_figures_of(text))
 
 
 def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | None:
@@ -148,7 +154,7 @@ def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | 
 def _measures_asked(query: Query, sentence: str) -> bool:
     """A figure of the sentence measures what the question names (the figures table's indicator)."""
     asked = query.resolved + " " + " ".join(query.bridged)
-    return any(f.indicator and _head(f.indicator) in asked for f in extract_figures(sentence))
+    return any(f.indicator and _head(f.indicator) in asked for f in _figures_of(sentence))
 
 
 def _asks_met(query: Query, text: str) -> float:
@@ -204,7 +210,7 @@ def figure_fit(query: Query, sentence: str, extract: str) -> float:
     Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
     measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
     """
-    figures = [f for f in extract_figures(sentence) if sentence[f.start : f.end] in extract]
+    figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in extract]
     if not figures:
         return NO_FIGURE
     asked = query.resolved + " " + " ".join(query.bridged)
