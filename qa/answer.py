@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa.chunking import spans
-from qa.figures import extract_figures
+from qa.figures import clean_indicator as _clean_indicator
+from qa.figures import extract_figures, measure_of
 from qa.index import Index
 from qa.query import Query
 from qa.retrieval import PERIOD_EXACT, Hit, period_fit
@@ -28,6 +29,7 @@ MIN_COVERAGE = 0.40
 MIN_COSINE = 0.80
 # Discounts on confidence when a question asks for a number (see figure_fit).
 NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.4, 0.4, 0.5
+TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
 NOT_FOUND = "报告中没有找到"
 
 
@@ -153,8 +155,7 @@ def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | 
 
 def _measures_asked(query: Query, sentence: str) -> bool:
     """A figure of the sentence measures what the question names (the figures table's indicator)."""
-    asked = query.resolved + " " + " ".join(query.bridged)
-    return any(f.indicator and _head(f.indicator) in asked for f in _figures_of(sentence))
+    return any(_measures(query, sentence, f) for f in _figures_of(sentence))
 
 
 def _asks_met(query: Query, text: str) -> float:
@@ -174,7 +175,8 @@ def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tupl
         a, b = clauses[i]
         piece = text[a:b]
         figure = 0.15 if query.wants_figure and _has_figure(piece) else 0
-        return coverage(index, query, piece) + 0.2 * _asks_met(query, piece) + figure - 0.001 * i
+        measure = MEASURE_MATCH if query.wants_count and _measures_asked(query, piece) else 0
+        return coverage(index, query, piece) + 0.2 * _asks_met(query, piece) + figure + measure - 0.001 * i
 
     best = max(range(len(clauses)), key=clause_score)
     a, b = clauses[best]
@@ -195,7 +197,7 @@ def confidence_of(index: Index, query: Query, best: _Candidate, extract: str) ->
     Also whether the extract's figures fit the question (always, for questions not asking a number)."""
     sentence = best.hit.paragraph.text[best.start : best.end]
     confidence = coverage(index, query, sentence + " " + best.hit.paragraph.heading)
-    fit = figure_fit(query, sentence, extract) if query.wants_count else 1.0
+    fit = figure_fit(index, query, sentence, extract) if query.wants_count else 1.0
     return confidence * fit, fit == 1.0
 
 
@@ -204,22 +206,43 @@ def answers_question(confidence: float, cosine: float, figures_fit: bool) -> boo
     return confidence >= MIN_COVERAGE or (figures_fit and cosine >= MIN_COSINE)
 
 
-def figure_fit(query: Query, sentence: str, extract: str) -> float:
+def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float:
     """1.0 when a figure in the extract measures what is asked, in the unit asked; less otherwise.
 
     Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
     measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
+    A unit that few of the report's figures carry (岁, 天) names the measure as well as a word does.
     """
     figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in extract]
     if not figures:
         return NO_FIGURE
-    asked = query.resolved + " " + " ".join(query.bridged)
     fit = 1.0
-    if not any(_head(f.indicator) in asked for f in figures if f.indicator):
+    if not any(_measures(query, sentence, f) or _telling_unit(index, query, f) for f in figures):
         fit *= OTHER_MEASURE
     if query.unit and not any(query.unit in f.unit for f in figures):
         fit *= OTHER_UNIT
     return fit
+
+
+def _telling_unit(index: Index, query: Query, figure) -> bool:
+    measure = measure_of(figure.unit)
+    total = sum(index.figure_units.values()) or 1
+    return bool(query.unit) and query.unit == measure and index.figure_units[measure] / total <= TELLING_UNIT
+
+
+def _measures(query: Query, sentence: str, figure) -> bool:
+    """The question names what the figure measures: the head word of its indicator, or of any
+    indicator listed before it with 、 or 和 ("一般性支出、“三公”经费、培训费和会议费均压减10%" measures all four)."""
+    if not figure.indicator:
+        return False
+    clause = re.split(r"[，；：。]", sentence[: figure.start])[-1]
+    listed = [_clean_indicator(p) for p in re.split(r"[、和]", clause)[:-1]]
+    asked = query.resolved + " " + " ".join(query.bridged)
+    words = set(query.tokens) | set(query.bridged)
+    for head in {_head(i) for i in [figure.indicator, *listed] if i}:
+        if head in words or (len(head) > 1 and head in asked):
+            return True
+    return False
 
 
 def _head(indicator: str) -> str:

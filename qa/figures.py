@@ -81,6 +81,11 @@ class _Item:
     drop: bool = False
 
 
+def measure_of(unit: str) -> str:
+    """The measure word of a unit, without scale or qualifier: "亿元" -> "元", "%左右" -> "%"."""
+    return re.sub(r"^多?(?:万亿|亿|万|千)?多?|(?:以上|以下|以内|左右)$", "", unit)
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Spans of sentences, split after 。！？； (closing quotes stay with their sentence) and at newlines."""
     spans = []
@@ -102,7 +107,8 @@ def extract_figures(text: str) -> list[Figure]:
     return out
 
 
-def _clean(t: str) -> str:
+def clean_indicator(t: str) -> str:
+    """Indicator text without quotes, list marks and the verbs around it ("力争达到")."""
     t = re.sub(r"[“”‘’\"《》「」『』①-⑳\s]|实现", "", t)
     prev = None
     while prev != t:  # trim verb layers like "力争达到" one at a time
@@ -116,8 +122,8 @@ def _names(head: str, n: int, respectively: bool) -> list[str]:
         head = head.split("分别")[0]
         parts = re.split(r"[、和及与]", head)
         if n > 1 and len(parts) == n:
-            return [_clean(p) for p in parts]
-    return [_clean(head.rsplit("、", 1)[-1])] * n
+            return [clean_indicator(p) for p in parts]
+    return [clean_indicator(head.rsplit("、", 1)[-1])] * n
 
 
 def _is_figure(s: str, m: re.Match) -> bool:
@@ -186,9 +192,9 @@ def _plain_name(s: str, it: _Item) -> str:
     before = it.prefix.rsplit("、", 1)[-1]
     tail = re.match(rf"[^\d{_BOUND}]*", s[it.end :]).group()
     blocked = s[it.end + len(tail) : it.end + len(tail) + 1].isdigit()  # the words lead to the next number
-    base = _clean(before)
+    base = clean_indicator(before)
     if not base:
-        return _clean(tail)
+        return clean_indicator(tail)
     if tail and not blocked and not tail.startswith("的"):
-        return _clean(before + tail)
+        return clean_indicator(before + tail)
     return base

@@ -8,7 +8,9 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -50,6 +52,13 @@ class Index:
             return None
         row = self.chunk_rows[chunk.id]
         return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]] @ query_vector
+
+    @cached_property
+    def figure_units(self) -> Counter:
+        """How many of the report's figures carry each measure word (元, %, 岁 ...): how telling a unit is."""
+        from qa.figures import extract_figures, measure_of
+
+        return Counter(measure_of(f.unit) for p in self.paragraphs.values() for f in extract_figures(p.text))
 
     @property
     def model_id(self) -> str:
