@@ -28,9 +28,10 @@ MEASURE_MATCH = 0.2  # bonus when a figure's indicator names what a "how much" q
 MIN_COVERAGE = 0.40
 MIN_COSINE = 0.80
 # Discounts on confidence when a question asks for a number (see figure_fit).
-NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.4, 0.4, 0.5
+NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.0, 0.4, 0.5  # without a figure, no answer to "how much"
 TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
 NOT_FOUND = "报告中没有找到"
+DAY = re.compile(r"\d+\s*[月日号]|[一二三四五六七八九十]+月")
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,11 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def confidence_of(index: Index, query: Query, best: _Candidate, extract: str) -> tuple[float, bool]:
     """How surely the extract answers: topic coverage of the answering sentence and its headings,
-    discounted when a question asking for a number gets no figure of the kind it asks for.
+    discounted when a question asking for a number gets no figure of the kind it asks for; none when
+    a question asking for a date gets no month or day.
     Also whether the extract's figures fit the question (always, for questions not asking a number)."""
+    if query.asks_day and not DAY.search(extract):
+        return 0.0, False
     sentence = best.hit.paragraph.text[best.start : best.end]
     confidence = coverage(index, query, sentence + " " + best.hit.paragraph.heading)
     fit = figure_fit(index, query, sentence, extract) if query.wants_count else 1.0
