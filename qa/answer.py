@@ -14,9 +14,9 @@ from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
 from qa.figures import extract_figures, measure_of
 from qa.index import Index
-from qa.query import Query
+from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, Hit, period_fit
-from qa.tokens import has_cjk, tokenize
+from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
 LONG_SENTENCE = 60  # characters; longer sentences are narrowed to the clauses that answer
@@ -29,6 +29,7 @@ MIN_COVERAGE = 0.40
 MIN_COSINE = 0.80
 # Discounts on confidence when a question asks for a number (see figure_fit).
 NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.0, 0.4, 0.5  # without a figure, no answer to "how much"
+RARE_IDF = 2.0  # BM25 idf over chunks: in at most about one chunk in eight
 TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
 NOT_FOUND = "报告中没有找到"
 DAY = re.compile(r"\d+\s*[月日号]|[一二三四五六七八九十]+月")
@@ -221,11 +222,64 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
     if not figures:
         return NO_FIGURE
     fit = 1.0
-    if not any(_measures(query, sentence, f) or _telling_unit(index, query, f) for f in figures):
+    measured = [f for f in figures if _measures(query, sentence, f) or _telling_unit(index, query, f)]
+    if all(_sibling_measure(index, query, f) for f in measured):
         fit *= OTHER_MEASURE
     if query.unit and not any(query.unit in f.unit for f in figures):
         fit *= OTHER_UNIT
     return fit
+
+
+def _sibling_measure(index: Index, query: Query, figure) -> bool:
+    """The figure and the question each narrow the same measure in their own way (货物出口 vs
+    服务外包出口额, 臭氧浓度 vs PM2.5年均浓度): the figure has a rare modifier the question does not use,
+    the question has rare words of its own just before the measure, and they share none."""
+    head, modifier = _split_indicator(figure.indicator)
+    if not modifier:
+        return False
+    figure_modifiers = _modifiers(index, modifier, unknown=False)
+    at = query.resolved.find(head)
+    run = re.search(r"[\u4e00-\u9fff]+$", query.resolved[:at]) if at > 0 else None
+    asked_modifiers = _modifiers(index, strip_period(run.group()), unknown=True) if run else set()
+    wording = query.resolved + " " + " ".join(query.bridged)
+    return (bool(asked_modifiers) and not asked_modifiers & figure_modifiers
+            and any(w not in wording for w in figure_modifiers))
+
+
+def _split_indicator(indicator: str) -> tuple[str, str]:
+    """(head, modifier): "货物出口" -> ("出口", "货物"); one dictionary word is split at its longest
+    word-suffix: "臭氧浓度" -> ("浓度", "臭氧")."""
+    words = [w for w in _jieba().lcut(indicator) if w.strip()]
+    if len(words) > 1:
+        return words[-1], "".join(words[:-1])
+    suffixes = [w for w in _jieba().lcut_for_search(indicator) if w != indicator and len(w) > 1 and indicator.endswith(w)]
+    if not suffixes:
+        return indicator, ""
+    head = max(suffixes, key=len)
+    return head, indicator[: -len(head)]
+
+
+def _modifiers(index: Index, text: str, unknown: bool) -> set[str]:
+    """Words of `text` that the report uses rarely (or, with `unknown`, never): what tells one kind of
+    a measure from another. Runs of single characters are rejoined, as jieba splits a word it does
+    not know into characters (外包 -> 外, 包)."""
+    words: list[str] = []
+    for w in _jieba().lcut(text):
+        if w in QUESTION_WORDS:  # 了, 的, 多: a joined run must not swallow grammar words
+            words.append(w)
+        elif len(w) == 1 and has_cjk(w) and words and words[-1].startswith("\0"):
+            words[-1] += w
+        else:
+            words.append("\0" + w if len(w) == 1 and has_cjk(w) else w)
+    words = [w.lstrip("\0") for w in words]
+    words += [sub for w in words for sub in _jieba().lcut_for_search(w) if sub != w]
+    return {w for w in words if has_cjk(w) and len(w) > 1 and w not in QUESTION_WORDS and w not in GENERIC_ASKS
+            and (idf(index, w) or (max_idf(index) if unknown else 0)) >= RARE_IDF}
+
+
+def _rare(index: Index, word: str) -> bool:
+    """A word that tells one thing from another in this report (not 杭州, 全市, 服务)."""
+    return has_cjk(word) and len(word) > 1 and idf(index, word) >= RARE_IDF
 
 
 def _telling_unit(index: Index, query: Query, figure) -> bool:
@@ -250,8 +304,6 @@ def _measures(query: Query, sentence: str, figure) -> bool:
 
 
 def _head(indicator: str) -> str:
-    from qa.tokens import _jieba
-
     words = [w for w in _jieba().lcut(indicator) if w.strip()]
     return words[-1] if words else indicator
 
