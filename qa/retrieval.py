@@ -17,9 +17,11 @@ from qa.query import Query
 from qa.source import Paragraph
 
 CANDIDATES = 50  # from each ranking
-# How much each retriever is trusted: BM25 cannot read an English question except through the
-# vocabulary bridges, so there dense leads.
-WEIGHTS = {"zh": (1.0, 1.0), "en": (1.0, 0.35)}
+# How much each retriever is trusted. BM25 reads an English question only through the vocabulary
+# bridges: when none applies its scores are all zero and dense leads by itself; when one does, the
+# report's own terms are as telling as in a Chinese question (eval: English recall@1 0.58 -> 1.0
+# at equal weights, with the wider glossary, against 0.35 for BM25).
+WEIGHTS = {"zh": (1.0, 1.0), "en": (1.0, 1.0)}
 # Multipliers on the fused score by how a paragraph's period meets the period asked about.
 PERIOD_EXACT, PERIOD_OVERLAP, PERIOD_OTHER = 1.6, 1.1, 0.6
 
