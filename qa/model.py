@@ -317,11 +317,16 @@ def export_int8(folder: Path, target: Path, progress: Progress = None) -> Path:
         _progress(progress, "quantizing the ONNX model to int8")
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        logging.disable(logging.WARNING)  # advice to pre-process first; the bench measured quality without it
+        # quiet its advice to pre-process first (quality was measured without it), and undo the root
+        # handler its logging.warning() call installs, which would print other libraries' debug lines
+        root, handlers = logging.getLogger(), logging.getLogger().handlers[:]
+        logging.disable(logging.WARNING)
         try:
-            quantize_dynamic(tmp / "model.onnx", tmp / target.name, weight_type=QuantType.QInt8)
+            # per channel: one scale per output row keeps cosine to torch at 0.997 instead of 0.988, same size
+            quantize_dynamic(tmp / "model.onnx", tmp / target.name, weight_type=QuantType.QInt8, per_channel=True)
         finally:
             logging.disable(logging.NOTSET)
+            root.handlers[:] = handlers
         os.replace(tmp / target.name, target)
     except ModelError:
         raise
