@@ -1,10 +1,12 @@
-"""Embedding stage: turn chunks and questions into normalized vectors with sentence-transformers."""
+"""Embedding stage: turn chunks and questions into normalized vectors (onnxruntime int8 or sentence-transformers)."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +17,7 @@ BATCH_SIZE = 8  # fastest or tied in every bench run; 32 and 64 were slower
 # One short question gains little from a second thread, and on a busy 2-core machine torch's
 # spinning threads made a 25 ms query take a second (bench/RESULTS.md): questions use one thread.
 QUERY_THREADS = 1
+Progress = Callable[[int, int], None] | None
 
 
 @dataclass
@@ -36,9 +39,7 @@ class Embedder:
         _use_threads(QUERY_THREADS)
         return self._encode(list(questions), "query")
 
-    def embed_passages(
-        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
-    ) -> np.ndarray:
+    def embed_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
         """Embed in batches so a caller can show progress; rows are L2-normalized float32."""
         texts = list(texts)
         _use_threads(self.batch_threads or os.cpu_count() or 1)
@@ -68,10 +69,101 @@ def _use_threads(count: int) -> None:
         torch.set_num_threads(count)
 
 
-def load_embedder(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder:
-    """Materialize the bundled model if needed, then load it offline."""
-    from qa.model import ensure_model, load_sentence_transformer
+@dataclass
+class OnnxEmbedder:
+    """The int8 ONNX export run by onnxruntime, tokenized by `tokenizers`: answering never imports torch.
 
+    Same vectors as sentence-transformers up to int8 rounding (cosine >= 0.97, tests/test_model.py):
+    the same tokenizer.json, truncation to max_seq_length tokens including <s> and </s>, mean pooling over
+    the attention mask, L2 normalization.
+    """
+
+    model_id: str
+    path: Path
+    tokenizer: object = field(repr=False)
+    prompts: dict[str, str]
+    dim: int
+    batch_threads: int = 0  # onnxruntime threads for many passages; 0 = every core
+    sessions: dict = field(default_factory=dict, repr=False)  # intra-op threads -> session, made on first use
+
+    def embed_queries(self, questions: Sequence[str]) -> np.ndarray:
+        return self._encode([self.prompts.get("query", "") + q for q in questions], QUERY_THREADS)
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
+        texts = [self.prompts.get("passage", "") + t for t in texts]
+        threads = self.batch_threads or os.cpu_count() or 1
+        parts = []
+        for begin in range(0, len(texts), BATCH_SIZE):
+            parts.append(self._encode(texts[begin : begin + BATCH_SIZE], threads))
+            if progress:
+                progress(min(begin + BATCH_SIZE, len(texts)), len(texts))
+        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Unpadded token ids, as the model sees them (for checking against sentence-transformers)."""
+        return [[i for i, m in zip(e.ids, e.attention_mask) if m] for e in self.tokenizer.encode_batch(texts)]
+
+    def _encode(self, texts: list[str], threads: int) -> np.ndarray:
+        parts = []
+        for begin in range(0, len(texts), BATCH_SIZE):  # padding to the longest of 8, not of all
+            encodings = self.tokenizer.encode_batch(texts[begin : begin + BATCH_SIZE])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = self._session(threads).run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
+            parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+        if not parts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    def _session(self, threads: int):
+        if threads not in self.sessions:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            try:
+                self.sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph kinds
+                raise ModelError(f"cannot load {self.path} ({exc}): delete it so it is exported again, "
+                                 "or set QA_BACKEND=torch") from exc
+        return self.sessions[threads]
+
+
+def load_onnx_embedder(folder: Path, path: Path, model_id: str, threads: int = 0) -> OnnxEmbedder:
+    """Tokenizer, prompts and pooling from the sentence-transformers folder; the model from `path`."""
+    from tokenizers import Tokenizer
+
+    def read(name: str) -> dict:
+        file = folder / name
+        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+
+    hint = "set QA_BACKEND=torch to run this model with sentence-transformers"
+    pooling = read("1_Pooling/config.json")
+    if not pooling.get("pooling_mode_mean_tokens", False) or not (folder / "tokenizer.json").is_file():
+        raise ModelError(f"the ONNX backend needs mean pooling and a tokenizer.json in {folder}: {hint}")
+    try:
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises a bare Exception for a file it cannot parse
+        raise ModelError(f"cannot read {folder / 'tokenizer.json'} ({exc}): {hint}") from exc
+    config = read("config.json")
+    tokenizer.enable_truncation(max_length=read("sentence_bert_config.json").get("max_seq_length", 512))
+    pad = config.get("pad_token_id", 0)
+    tokenizer.enable_padding(pad_id=pad, pad_token=tokenizer.id_to_token(pad) or "<pad>")
+    prompts = read("config_sentence_transformers.json").get("prompts") or {}
+    dim = pooling.get("word_embedding_dimension") or config["hidden_size"]
+    return OnnxEmbedder(model_id, path, tokenizer, prompts, int(dim), threads)
+
+
+def load_embedder(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder | OnnxEmbedder:
+    """Materialize the bundled model if needed (and export it to ONNX int8 once), then load it offline."""
+    from qa.model import check_backend, ensure_model, ensure_onnx, load_sentence_transformer
+
+    if check_backend(settings) == "onnx-int8":
+        folder, path, model_id = ensure_onnx(settings, progress)
+        return load_onnx_embedder(folder, path, model_id, settings.threads)
     folder, model_id = ensure_model(settings, progress)
     try:
         model = load_sentence_transformer(folder, settings.threads)

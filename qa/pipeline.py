@@ -14,6 +14,7 @@ from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
 from qa.index import Index
+from qa.model import model_id_for
 from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, parse
 from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve
 from qa.settings import PROJECT_ROOT, Settings
@@ -50,11 +51,11 @@ def load_index(directory: Path | None = None, settings: Settings | None = None, 
     loaded = index_files.load(directory)
     if check_sources and (stale := index_files.stale_sources(loaded.manifest, PROJECT_ROOT)):
         raise IndexError_(f"{', '.join(stale)} changed since {directory} was built: run `qa build`")
-    wanted = settings.embed_model and str(Path(settings.embed_model).resolve())
+    wanted = settings.embed_model and model_id_for(settings)
     if wanted and wanted != loaded.model_id:
         raise IndexError_(
-            f"{directory} was built with the model {loaded.model_id}, but QA_EMBED_MODEL is {wanted}: "
-            "run `qa build` to rebuild it with this model, or unset QA_EMBED_MODEL"
+            f"{directory} was built with the model {loaded.model_id}, but QA_EMBED_MODEL and QA_BACKEND give "
+            f"{wanted}: run `qa build` to rebuild it with this model, or unset QA_EMBED_MODEL"
         )
     loaded.settings = settings
     return loaded
@@ -63,10 +64,19 @@ def load_index(directory: Path | None = None, settings: Settings | None = None, 
 def embedder_for(index: Index) -> Embedder:
     """The index's query embedder, loaded on first use (the same model that built it)."""
     if getattr(index, "embedder", None) is None:
-        index.embedder = load_embedder(getattr(index, "settings", None) or Settings.from_env())
-        if index.embedder.model_id != index.model_id:
-            raise IndexError_(f"the index was built with {index.model_id}, not {index.embedder.model_id}: run `qa build`")
+        settings = getattr(index, "settings", None) or Settings.from_env()
+        # checked before loading too: a torch-built index asked with the ONNX backend fails at once
+        _check_model(index, model_id_for(settings), settings)
+        embedder = load_embedder(settings)
+        _check_model(index, embedder.model_id, settings)
+        index.embedder = embedder
     return index.embedder
+
+
+def _check_model(index: Index, model_id: str, settings: Settings) -> None:
+    if model_id != index.model_id:
+        raise IndexError_(f"the index was built with {index.model_id}, not {model_id} (QA_BACKEND={settings.backend}): "
+                          "run `qa build`, or set QA_BACKEND to the backend that built it")
 
 
 def user_questions(history) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -110,3 +111,13 @@ def test_cli_help_is_instant_and_imports_nothing_heavy():
     code = "import sys, qa.cli; qa.cli.parser(); print(sorted(m for m in ('torch','faiss','gradio') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def test_answering_with_the_default_backend_never_imports_torch(real_index):
+    """The ONNX int8 model (exported by the real_index fixture if this machine had not yet) answers alone."""
+    code = ("import sys; from qa.pipeline import ask, load_index; a = ask(load_index(), '2020年地区生产总值增长多少？'); "
+            "print(a.found, '3.9%' in a.text, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "QA_BACKEND"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env,
+                            check=False)
+    assert result.stdout.split() == ["True", "True", "False", "False"], result.stderr

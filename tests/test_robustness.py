@@ -214,6 +214,21 @@ def test_index_of_another_model_in_the_manifest_is_refused_on_first_question(rea
         ask(loaded, GDP_2020)
 
 
+def test_index_of_the_other_backend_is_refused_before_a_model_is_loaded(tmp_path, monkeypatch):
+    """Built with QA_BACKEND=torch, asked with the ONNX default: vectors differ slightly, so rebuild."""
+    from qa import pipeline
+    from qa.model import MODEL_ID
+
+    directory = _copy_index(tmp_path)
+    manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
+    manifest["model"]["id"] = MODEL_ID  # what the torch backend records
+    (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    loaded = load_index(directory, Settings(backend="onnx-int8"))
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *args, **kwargs: pytest.fail("a model was loaded"))
+    with pytest.raises(IndexError_, match=r"built with .*q4, not .*q4\+onnx-int8 \(QA_BACKEND=onnx-int8\): run `qa build`"):
+        ask(loaded, GDP_2020)
+
+
 def test_manifest_of_another_dimension_is_refused(tmp_path):
     directory = _copy_index(tmp_path)
     manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
