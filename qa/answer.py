@@ -79,13 +79,7 @@ class _Candidate:
 
 def idf(index: Index, token: str) -> float:
     """BM25's idf of a token over the indexed chunks (0 for a token the index does not know)."""
-    token_id = index.bm25.vocab_dict.get(token)
-    if token_id is None:
-        return 0.0
-    indptr = index.bm25.scores["indptr"]
-    df = int(indptr[token_id + 1] - indptr[token_id])
-    n = len(index.chunks)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+    return index.token_idf.get(token, 0.0)
 
 
 def coverage(index: Index, query: Query, text: str) -> float:
@@ -246,6 +240,7 @@ def _sibling_measure(index: Index, query: Query, figure) -> bool:
             and any(w not in wording for w in figure_modifiers))
 
 
+@lru_cache(maxsize=16384)
 def _split_indicator(indicator: str) -> tuple[str, str]:
     """(head, modifier): "货物出口" -> ("出口", "货物"); one dictionary word is split at its longest
     word-suffix: "臭氧浓度" -> ("浓度", "臭氧")."""
@@ -263,6 +258,15 @@ def _modifiers(index: Index, text: str, unknown: bool) -> set[str]:
     """Words of `text` that the report uses rarely (or, with `unknown`, never): what tells one kind of
     a measure from another. Runs of single characters are rejoined, as jieba splits a word it does
     not know into characters (外包 -> 外, 包)."""
+    words = _modifier_words(text)
+    return {w for w in words if has_cjk(w) and len(w) > 1 and w not in QUESTION_WORDS and w not in GENERIC_ASKS
+            and (idf(index, w) or (max_idf(index) if unknown else 0)) >= RARE_IDF}
+
+
+@lru_cache(maxsize=16384)
+def _modifier_words(text: str) -> tuple[str, ...]:
+    """jieba's words of `text` and their sub-words; a run of single characters ("\\0"-marked while
+    joining) becomes one word."""
     words: list[str] = []
     for w in _jieba().lcut(text):
         if w in QUESTION_WORDS:  # 了, 的, 多: a joined run must not swallow grammar words
@@ -273,13 +277,7 @@ def _modifiers(index: Index, text: str, unknown: bool) -> set[str]:
             words.append("\0" + w if len(w) == 1 and has_cjk(w) else w)
     words = [w.lstrip("\0") for w in words]
     words += [sub for w in words for sub in _jieba().lcut_for_search(w) if sub != w]
-    return {w for w in words if has_cjk(w) and len(w) > 1 and w not in QUESTION_WORDS and w not in GENERIC_ASKS
-            and (idf(index, w) or (max_idf(index) if unknown else 0)) >= RARE_IDF}
-
-
-def _rare(index: Index, word: str) -> bool:
-    """A word that tells one thing from another in this report (not 杭州, 全市, 服务)."""
-    return has_cjk(word) and len(word) > 1 and idf(index, word) >= RARE_IDF
+    return tuple(words)
 
 
 def _telling_unit(index: Index, query: Query, figure) -> bool:
@@ -303,6 +301,7 @@ def _measures(query: Query, sentence: str, figure) -> bool:
     return False
 
 
+@lru_cache(maxsize=16384)
 def _head(indicator: str) -> str:
     words = [w for w in _jieba().lcut(indicator) if w.strip()]
     return words[-1] if words else indicator

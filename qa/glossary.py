@@ -7,6 +7,7 @@ Keys are matched case-insensitively as substrings of the normalized question.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 TERMS: dict[str, str] = {
     # economic indicators, English
@@ -474,5 +475,10 @@ def expand(question: str) -> str:
 
 def _mentions(text: str, key: str) -> bool:
     if key.isascii():  # whole English words, allowing plural and verb endings ("exports", "grew" aside)
-        return re.search(rf"(?<![a-z]){re.escape(key)}(s|es|ed|d|ing)?(?![a-z])", text) is not None
+        return key in text and _english_key(key).search(text) is not None
     return key in text
+
+
+@cache
+def _english_key(key: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z]){re.escape(key)}(s|es|ed|d|ing)?(?![a-z])")

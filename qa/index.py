@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -52,6 +53,13 @@ class Index:
             return None
         row = self.chunk_rows[chunk.id]
         return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]] @ query_vector
+
+    @cached_property
+    def token_idf(self) -> dict[str, float]:
+        """BM25's idf of each token over the chunks, read once from its score matrix."""
+        indptr, n = self.bm25.scores["indptr"], len(self.chunks)
+        df = {t: int(indptr[i + 1] - indptr[i]) for t, i in self.bm25.vocab_dict.items() if i + 1 < len(indptr)}
+        return {token: math.log(1 + (n - d + 0.5) / (d + 0.5)) for token, d in df.items() if d}
 
     @cached_property
     def figure_units(self) -> Counter:
