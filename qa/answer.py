@@ -15,7 +15,7 @@ from qa.figures import clean_indicator as _clean_indicator
 from qa.figures import extract_figures, measure_of
 from qa.index import Index
 from qa.query import GENERIC_ASKS, Query, strip_period
-from qa.retrieval import PERIOD_EXACT, Hit, period_fit
+from qa.retrieval import PERIOD_EXACT, Hit, period_fit, tense_fit
 from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
@@ -127,7 +127,8 @@ def _best_sentence(index: Index, query: Query, hits: list[Hit]) -> _Candidate | 
     in a well-ranked chunk of the asked period."""
     candidates = []
     for hit in hits[:SENTENCE_POOL]:
-        exact_period = period_fit(hit.paragraph.period, query.years) == PERIOD_EXACT
+        exact_period = (period_fit(hit.paragraph.period, query.years) == PERIOD_EXACT if query.years
+                        else tense_fit(hit.paragraph.period, query.looks_ahead) > 1)
         for number, (start, end) in enumerate(spans(hit.chunk.text)):
             sentence = hit.chunk.text[start:end]
             cosine = hit.sentence_dense[number] if number < len(hit.sentence_dense) else hit.dense

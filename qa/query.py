@@ -24,6 +24,8 @@ NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five y
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
 FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.IGNORECASE)
 DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|which day|on what day", re.IGNORECASE)
+# A question with no year that speaks of plans asks about the years ahead; otherwise, of what was done.
+AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
@@ -42,6 +44,7 @@ class Query:
     english: bool
     wants_figure: bool  # asks about an amount or change: figures in the answer are marked
     wants_count: bool  # asks "how much / how many": only a figure answers it
+    looks_ahead: bool  # speaks of plans or targets (for a question with no year: which part to prefer)
     asks_day: bool  # asks for a date ("哪一天"): only a month or day answers it
     unit: str  # the unit the question names, e.g. "亿元" in "多少亿元"; "" if none
     is_followup: bool
@@ -108,6 +111,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         english=not has_cjk(asked),
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
+        looks_ahead=AHEAD_WORDS.search(resolved) is not None,
         asks_day=DAY_WORDS.search(asked) is not None,
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,

@@ -24,6 +24,9 @@ CANDIDATES = 50  # from each ranking
 WEIGHTS = {"zh": (1.0, 1.0), "en": (1.0, 1.0)}
 # Multipliers on the fused score by how a paragraph's period meets the period asked about.
 PERIOD_EXACT, PERIOD_OVERLAP, PERIOD_OTHER = 1.6, 1.1, 0.6
+# With no year asked, a tie-breaker: plans for a question about targets, results otherwise.
+TENSE_FIT = 1.1
+AHEAD_KINDS, DONE_KINDS = ("plan_ahead", "year_ahead"), ("year_review", "plan_review")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ def period_fit(period: Period, years: tuple[int, int] | None) -> float:
     if (period.start, period.end) == (start, end) or (start == end and period.kind == "plan_ahead" and period.end == end):
         return PERIOD_EXACT  # "到2025年" asks for the five-year plan's end point
     return PERIOD_OVERLAP if period.overlaps(start, end) else PERIOD_OTHER
+
+
+def tense_fit(period: Period, looks_ahead: bool) -> float:
+    """Multiplier for a paragraph's period when the question names no year."""
+    return TENSE_FIT if period.kind in (AHEAD_KINDS if looks_ahead else DONE_KINDS) else 1.0
 
 
 def covered_years(index: Index) -> set[int]:
@@ -79,7 +87,8 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
     candidates = np.flatnonzero(fused)
     if mode == "hybrid":
         for row in candidates:
-            fused[row] *= period_fit(index.paragraphs[index.chunks[row].paragraph_id].period, query.years)
+            period = index.paragraphs[index.chunks[row].paragraph_id].period
+            fused[row] *= period_fit(period, query.years) if query.years else tense_fit(period, query.looks_ahead)
     order = candidates[np.lexsort((candidates, -fused[candidates]))][:k]  # ties broken by position: deterministic
     return [
         Hit(
