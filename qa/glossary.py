@@ -469,14 +469,18 @@ TERMS: dict[str, str] = {
 def expand(question: str) -> str:
     """Report terms for the bridges found in the question. Example: "GDP growth" -> "地区生产总值 生产总值 增长"."""
     lowered = question.lower()
-    found = [terms for key, terms in TERMS.items() if _mentions(lowered, key)]
+    latin = any("a" <= ch <= "z" for ch in lowered)  # most questions are Chinese: skip the English keys
+    found = [terms for key, terms, english in _KEYS if (latin or not english) and _mentions(lowered, key, english)]
     return " ".join(dict.fromkeys(" ".join(found).split()))
 
 
-def _mentions(text: str, key: str) -> bool:
-    if key.isascii():  # whole English words, allowing plural and verb endings ("exports", "grew" aside)
+def _mentions(text: str, key: str, english: bool) -> bool:
+    if english:  # whole English words, allowing plural and verb endings ("exports", "grew" aside)
         return key in text and _english_key(key).search(text) is not None
     return key in text
+
+
+_KEYS = [(key, terms, key.isascii()) for key, terms in TERMS.items()]
 
 
 @cache

@@ -56,8 +56,14 @@ def tokenize(text: str) -> list[str]:
 
     Example: "地区生产总值增长3.9%" -> ["地区", "生产", "总值", "生产总值", "地区生产总值", "增长", "3.9"]
     """
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
+    """A question's texts are tokenized several times while it is parsed (asked, resolved, topic)."""
     tokens = _jieba().lcut_for_search(normalize(text).lower())
-    return [t for t in (tok.strip() for tok in tokens) if t and not PUNCTUATION.match(t)]
+    return tuple(t for t in (tok.strip() for tok in tokens) if t and not PUNCTUATION.match(t))
 
 
 def content_tokens(text: str) -> list[str]:
