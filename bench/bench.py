@@ -792,8 +792,8 @@ def s_search(quick: bool) -> dict:
 
 
 def s_hnswtune(quick: bool) -> dict:
-    return worker("hnswtune", {"n": 20_000 if quick else 100_000, "sigmas": [0.02, 0.05], "M": [32],
-                               "ef": [64, 128, 256, 512], "queries": 30 if quick else 50}, env={"QA_THREADS": "1"})
+    return worker("hnswtune", {"n": 20_000 if quick else 100_000, "sigmas": [0.02, 0.05], "M": [32, 64],
+                               "ef": [128, 256, 512, 1024], "queries": 30 if quick else 50}, env={"QA_THREADS": "1"})
 
 
 def s_speedups(quick: bool) -> dict:
