@@ -121,3 +121,34 @@ def test_answering_with_the_default_backend_never_imports_torch(real_index):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, env=env,
                             check=False)
     assert result.stdout.split() == ["True", "True", "False", "False"], result.stderr
+
+
+# The refusal checks and bridges, each on a question the report does or does not answer.
+
+def test_a_sibling_measure_is_not_an_answer(real_index):
+    """货物出口 is a figure of the report; 服务外包出口额 is not, though both are 出口 in 亿元."""
+    assert not ask(real_index, "2020年杭州服务外包出口额是多少亿元？").found
+    goods = ask(real_index, "2020年杭州货物出口额是多少？")
+    assert goods.found and "3693亿元" in goods.text
+
+
+def test_a_figure_measures_every_indicator_listed_with_it(real_index):
+    answer = ask(real_index, "2021年杭州“三公”经费要压减多少？")
+    assert answer.found and "10%" in answer.text
+    assert "“三公”经费" in answer.citations[0].text
+
+
+def test_a_rare_unit_names_the_measure_the_question_words_differently(real_index):
+    answer = ask(real_index, "“十三五”末杭州一年里空气好的日子有多少天？")
+    assert answer.found and "334天" in answer.text
+
+
+def test_a_question_asking_for_a_day_is_not_answered_with_a_year(real_index):
+    answer = ask(real_index, "杭州亚运会哪一天开幕？")
+    assert not answer.found
+
+
+def test_english_indicators_are_bridged_to_the_reports_terms(real_index):
+    answer = ask(real_index, "What was Hangzhou's forest coverage rate in 2020?")
+    assert answer.found and "66.9%" in answer.text
+    assert "森林覆盖率" in answer.citations[0].text
