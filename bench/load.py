@@ -36,10 +36,9 @@ FOLLOW_UPS = ["那2021年呢？", "那一般公共预算收入呢？", "那去�
 # name -> extra environment for the app process. GRADIO_DEFAULT_CONCURRENCY_LIMIT is what demo.queue() reads
 # when app.py passes no default_concurrency_limit (app.py: `demo.queue().launch(...)`).
 MATRIX = {
-    "as shipped (limit 1, torch threads default=2)": {},
-    "limit 1, QA_THREADS=1": {"QA_THREADS": "1"},
-    "limit 2, QA_THREADS=1": {"QA_THREADS": "1", "GRADIO_DEFAULT_CONCURRENCY_LIMIT": "2"},
-    "limit 2, torch threads default=2": {"GRADIO_DEFAULT_CONCURRENCY_LIMIT": "2"},
+    # app.py queues two questions at a time, each on one model thread; the earlier torch-era settings
+    # (concurrency limit 1 or 2, torch threads 1 or 2) and their runs are in bench/RESULTS.md
+    "as shipped (limit 2, onnx-int8)": {},
 }
 
 
