@@ -179,6 +179,8 @@ def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tupl
     a, b = clauses[best]
     if query.wants_figure and not _has_figure(text[a:b]) and best + 1 < len(clauses):
         b = clauses[best + 1][1]  # "全年地区生产总值，" then "增长3.9%": take the figure that follows
+    if text[a:b].rstrip().endswith("：") and best + 1 < len(clauses):
+        b = end  # "办成了一系列大事要事：" announces what follows: the list is the answer
     return a, b
 
 

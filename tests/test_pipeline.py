@@ -152,3 +152,8 @@ def test_english_indicators_are_bridged_to_the_reports_terms(real_index):
     answer = ask(real_index, "What was Hangzhou's forest coverage rate in 2020?")
     assert answer.found and "66.9%" in answer.text
     assert "森林覆盖率" in answer.citations[0].text
+
+
+def test_a_clause_announcing_a_list_is_answered_with_the_list(real_index):
+    answer = ask(real_index, "五年来杭州办成了哪些大事要事？")
+    assert answer.found and "G20杭州峰会" in answer.text
