@@ -325,6 +325,20 @@ def not_found(question: Query | str, hits: list[Hit], reason: str = "", **signal
                   tuple(citation(h) for h in one_per_paragraph(hits)[:3]), **signals)
 
 
+def about_report(index: Index, query: Query) -> Answer | None:
+    """Who gave the report, or when and where: its byline, cited as the paragraph that states it."""
+    for document in index.documents:
+        field = document.get(query.about) or ""
+        paragraph = next((p for p in index.paragraphs.values() if field and p.doc_id == document["id"]
+                          and p.text.strip("（）() ") == field), None)
+        if paragraph is not None:
+            cited = Citation(paragraph.id, paragraph.heading_path, paragraph.period.label, paragraph.text,
+                             (0, len(paragraph.text)), 1.0)
+            return Answer(query.asked, query.resolved, paragraph.text, (), True, (cited,), paragraph.period.label,
+                          confidence=1.0, closeness=1.0)
+    return None
+
+
 def one_per_paragraph(hits: list[Hit]) -> list[Hit]:
     """The best-ranked hit of each paragraph, in rank order."""
     best: dict[str, Hit] = {}

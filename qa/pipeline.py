@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa import index as index_files
-from qa.answer import Answer, not_found
+from qa.answer import Answer, about_report, not_found
 from qa.answer import answer as extract_answer
 from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
@@ -119,6 +119,8 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
 
 
 def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str, abstain: bool) -> Answer:
+    if mode == "hybrid" and query.about and (byline := about_report(index, query)):
+        return byline
     if mode != "hybrid" or not abstain:
         return extract_answer(index, query, hits, require_confidence=False)
     if query.years and query.years[0] == query.years[1] and query.years[0] not in covered_years(index):

@@ -23,6 +23,14 @@ PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last f
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
 FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.IGNORECASE)
+# Questions about the report itself, answered from its byline rather than its body.
+ABOUT_SPEAKER = re.compile(
+    r"(谁|哪位|什么人)[^，。？?]{0,4}(作|做|宣读|发表)[^，。？?]{0,6}报告|报告[^，。？?]{0,8}(谁|哪位)[^，。？?]{0,3}(作|做|宣读|发表)"
+    r"|(作|做)报告的(人)?是(谁|哪位)|报告人|who (delivered|gave|presented|made|read)\b[^?]{0,40}report", re.IGNORECASE)
+ABOUT_OCCASION = re.compile(
+    r"报告[^，。？?]{0,10}(什么时候|何时|哪天|哪一天|哪次会议|什么会议|哪个会议)"
+    r"|(什么时候|何时|哪天|哪一天|哪次会议|什么会议|哪个会议)[^，。？?]{0,8}(作|做|发表|宣读)[^，。？?]{0,6}报告"
+    r"|when was (the|this)[^?]{0,30}report|(which|what) (meeting|session|congress)[^?]{0,40}report", re.IGNORECASE)
 DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|which day|on what day", re.IGNORECASE)
 # A question with no year that speaks of plans asks about the years ahead; otherwise, of what was done.
 AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
@@ -44,6 +52,7 @@ class Query:
     english: bool
     wants_figure: bool  # asks about an amount or change: figures in the answer are marked
     wants_count: bool  # asks "how much / how many": only a figure answers it
+    about: str  # "speaker" or "occasion" when it asks about the report itself, else ""
     looks_ahead: bool  # speaks of plans or targets (for a question with no year: which part to prefer)
     asks_day: bool  # asks for a date ("哪一天"): only a month or day answers it
     unit: str  # the unit the question names, e.g. "亿元" in "多少亿元"; "" if none
@@ -111,6 +120,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         english=not has_cjk(asked),
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
+        about="speaker" if ABOUT_SPEAKER.search(asked) else "occasion" if ABOUT_OCCASION.search(asked) else "",
         looks_ahead=AHEAD_WORDS.search(resolved) is not None,
         asks_day=DAY_WORDS.search(asked) is not None,
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),

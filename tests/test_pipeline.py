@@ -157,3 +157,15 @@ def test_english_indicators_are_bridged_to_the_reports_terms(real_index):
 def test_a_clause_announcing_a_list_is_answered_with_the_list(real_index):
     answer = ask(real_index, "五年来杭州办成了哪些大事要事？")
     assert answer.found and "G20杭州峰会" in answer.text
+
+
+@pytest.mark.parametrize("question", ["这份政府工作报告是谁作的？", "Who delivered the report?"])
+def test_who_gave_the_report_is_answered_from_its_byline(real_index, question):
+    answer = ask(real_index, question)
+    assert answer.found and "刘忻" in answer.text
+    assert answer.citations[0].text == answer.text
+
+
+def test_when_the_report_was_given_is_answered_from_its_byline(real_index):
+    answer = ask(real_index, "报告是在哪次会议上作的？")
+    assert answer.found and "2021年2月3日" in answer.text and "第六次会议" in answer.text
