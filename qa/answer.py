@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
-from qa.figures import extract_figures, measure_of
+from qa.figures import extract_figures, is_change_rate, measure_of
 from qa.index import Index
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, Hit, period_fit, tense_fit
@@ -29,6 +29,7 @@ MIN_COVERAGE = 0.40
 MIN_COSINE = 0.80
 # Discounts on confidence when a question asks for a number (see figure_fit).
 NO_FIGURE, OTHER_MEASURE, OTHER_UNIT = 0.0, 0.4, 0.5  # without a figure, no answer to "how much"
+CHANGE_FOR_LEVEL = 0.5
 RARE_IDF = 2.0  # BM25 idf over chunks: in at most about one chunk in eight
 TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
 NOT_FOUND = "报告中没有找到"
@@ -214,14 +215,19 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
     Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
     measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
     A unit that few of the report's figures carry (岁, 天) names the measure as well as a word does.
+    A rate of change ("增长3.9%") does not answer a question about a level ("总量是多少").
     """
     figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in extract]
     if not figures:
         return NO_FIGURE
     fit = 1.0
-    measured = [f for f in figures if _measures(query, sentence, f) or _telling_unit(index, query, f)]
+    named = [f for f in figures if _measures(query, sentence, f) or _telling_unit(index, query, f)]
+    # a target is often a growth rate ("目标是多少" -> "增长7%"); a result asked as a level is not
+    measured = [f for f in named if query.asks_change or query.looks_ahead or not is_change_rate(f, sentence)]
     if all(_sibling_measure(index, query, f) for f in measured):
         fit *= OTHER_MEASURE
+    if named and not measured:
+        fit *= CHANGE_FOR_LEVEL  # the measure asked, but its growth: no topic coverage makes up for that
     if query.unit and not any(query.unit in f.unit for f in figures):
         fit *= OTHER_UNIT
     return fit

@@ -44,6 +44,7 @@ _FIG = re.compile(
 _BOUND = "，,、；;：:。！？!?"
 _RATES = {"%", "％", "‰", "个百分点", "百分点", "倍"}
 _VERBS = "增长|下降|上升|提高|提升|增加|减少|降低|回落|下滑|压减|扩大|缩小"
+_RATE_AFTER_VERB = re.compile(rf"(?:{_VERBS})(?:了|达|为|到|至)?(?:[\d.]+(?:%|％|个百分点)?[、和及与])*$")  # "分别增长3.9%和"
 _CHANGE = re.compile(rf"(?:分别|同比|比上年|年均|均)*(?:{_VERBS})$")
 _TO = re.compile(rf"(?:{_VERBS})?[到至]")
 _SEP = re.compile(r"[、和及与]?")
@@ -79,6 +80,12 @@ class _Item:
     indicator: str = ""
     change: str = ""
     drop: bool = False
+
+
+def is_change_rate(figure: Figure, text: str) -> bool:
+    """A rate of change ("增长3.9%"), not a level ("1.61万亿元") or a share ("覆盖率66.9%"); `text` is the
+    text the figure was extracted from."""
+    return measure_of(figure.unit) in _RATES and _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
 def measure_of(unit: str) -> str:

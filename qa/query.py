@@ -34,6 +34,9 @@ ABOUT_OCCASION = re.compile(
 DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|which day|on what day", re.IGNORECASE)
 # A question with no year that speaks of plans asks about the years ahead; otherwise, of what was done.
 AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
+# A question about a change or a rate may be answered by a rate of change; one about a level may not.
+CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
+                            r"|grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio", re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
@@ -52,6 +55,7 @@ class Query:
     english: bool
     wants_figure: bool  # asks about an amount or change: figures in the answer are marked
     wants_count: bool  # asks "how much / how many": only a figure answers it
+    asks_change: bool  # about a change or a rate (增长, 比例, growth), not a level (总量, 多少亿元)
     about: str  # "speaker" or "occasion" when it asks about the report itself, else ""
     looks_ahead: bool  # speaks of plans or targets (for a question with no year: which part to prefer)
     asks_day: bool  # asks for a date ("哪一天"): only a month or day answers it
@@ -120,6 +124,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         english=not has_cjk(asked),
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
+        asks_change=CHANGE_OR_RATE.search(resolved + " " + bridges) is not None,
         about="speaker" if ABOUT_SPEAKER.search(asked) else "occasion" if ABOUT_OCCASION.search(asked) else "",
         looks_ahead=AHEAD_WORDS.search(resolved) is not None,
         asks_day=DAY_WORDS.search(asked) is not None,

@@ -8,13 +8,14 @@ import unicodedata
 from functools import lru_cache
 
 # Words that say how a question is asked, not what it is about.
-QUESTION_WORDS = frozenset(
+_QUESTION_WORDS = (
     "的 了 是 在 和 与 及 或 吗 呢 吧 啊 呀 那 那么 这 这个 那个 哪 哪些 哪个 什么 多少 几 几个 怎么 怎样 如何 "
     "请问 请 告诉 我 我们 你 有 有没有 没有 有何 为 为了 对 把 被 给 让 说 讲 提到 报告 政府 工作 一下 情况 "
     "方面 主要 关于 是否 会 能 要 将 还 又 也 都 就 多 大 啊 个 些 "
     "what how much many which who when where why is are was were the a an of in to for on by and or "
-    "did does do has have had be it its this that there their about then also report government hangzhou".split()
+    "did does do has have had be it its this that there their about then also report government hangzhou"
 )
+QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 PUNCTUATION = re.compile(r"^[\W_]+$")
 
 
@@ -23,7 +24,7 @@ def _converter():
         import opencc
 
         return opencc.OpenCC("t2s").convert
-    except Exception:  # opencc is optional: without it traditional characters simply match less
+    except Exception:  # noqa: BLE001 - opencc is optional: without it traditional characters simply match less
         return lambda text: text
 
 

@@ -169,3 +169,10 @@ def test_who_gave_the_report_is_answered_from_its_byline(real_index, question):
 def test_when_the_report_was_given_is_answered_from_its_byline(real_index):
     answer = ask(real_index, "报告是在哪次会议上作的？")
     assert answer.found and "2021年2月3日" in answer.text and "第六次会议" in answer.text
+
+
+def test_a_level_asked_is_not_answered_with_a_growth_rate(real_index):
+    """The report gives 2020's GDP growth (3.9%), not a 2020 level under that year: no growth as the level."""
+    assert not ask(real_index, "杭州2020年的GDP总量是多少？").found
+    assert "3.9%" in ask(real_index, "杭州2020年的GDP增长了多少？").text
+    assert "7%" in ask(real_index, "2021年杭州地区生产总值的目标是多少？").text  # a target may be a growth rate
