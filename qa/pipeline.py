@@ -134,6 +134,6 @@ def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str, abstain
 def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10) -> tuple[Query, list[Hit]]:
     """The analysed question and its ranked chunks; `mode` "dense" or "bm25" gives a single retriever."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
-    query = parse(clean_question(question), user_questions(history), doc_year)
+    query = parse(clean_question(question), user_questions(history), doc_year, index.bm25.vocab_dict)
     vector = embedder_for(index).embed_queries([query.resolved])[0] if mode != "bm25" else None
     return query, retrieve(index, query, vector, k=k, mode=mode)

@@ -7,7 +7,7 @@ Example: history ["2020年杭州地区生产总值增长了多少？"], question
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from qa.glossary import expand
@@ -94,10 +94,13 @@ def strip_period(text: str) -> str:
     return text.strip()
 
 
-def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None) -> Query:
-    """Analyse a question in the light of the user's earlier questions (oldest first)."""
+def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None,
+          vocabulary: Container[str] = ()) -> Query:
+    """Analyse a question in the light of the user's earlier questions (oldest first). With the
+    index's `vocabulary`, a word jieba glued together that the report never uses is read as the
+    part the report does use ("多少个托位" -> 个托位 -> 托位)."""
     asked = normalize(question).strip()
-    previous = parse(history[-1], history[:-1], doc_year) if history else None
+    previous = parse(history[-1], history[:-1], doc_year, vocabulary) if history else None
     years = find_years(asked, doc_year)
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]
     is_followup = previous is not None and (
@@ -111,8 +114,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
     bridges = expand(resolved)
-    tokens = tokenize(resolved + " " + bridges)
-    words = content_tokens(strip_period(resolved))
+    tokens = [_known_part(t, vocabulary) for t in tokenize(resolved + " " + bridges)]
+    words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved))]
     return Query(
         asked=asked,
         resolved=resolved,
@@ -131,6 +134,14 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
     )
+
+
+def _known_part(token: str, vocabulary: Container[str]) -> str:
+    """The token, or its longest end or start of two or more characters that the vocabulary has."""
+    if not vocabulary or token in vocabulary or len(token) < 3 or not has_cjk(token):
+        return token
+    parts = [token[i:] for i in range(1, len(token) - 1)] + [token[:j] for j in range(len(token) - 1, 1, -1)]
+    return next((p for p in sorted(parts, key=len, reverse=True) if p in vocabulary), token)
 
 
 def _period_words(text: str) -> str:

@@ -176,3 +176,8 @@ def test_a_level_asked_is_not_answered_with_a_growth_rate(real_index):
     assert not ask(real_index, "杭州2020年的GDP总量是多少？").found
     assert "3.9%" in ask(real_index, "杭州2020年的GDP增长了多少？").text
     assert "7%" in ask(real_index, "2021年杭州地区生产总值的目标是多少？").text  # a target may be a growth rate
+
+
+def test_a_word_jieba_glues_to_a_measure_word_is_read_as_the_reports_word(real_index):
+    answer = ask(real_index, "去年新增多少个托位？")  # jieba: 多少 / 个托位
+    assert answer.found and "2626个" in answer.text
