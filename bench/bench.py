@@ -38,10 +38,10 @@ from common import (
     ms,
     pct,
     run_peak,
-    write_generated_block,
     table,
     vm_hwm_mib,
     worker,
+    write_generated_block,
 )
 
 # this checkout's qa/, not the copy an editable install elsewhere put on sys.path

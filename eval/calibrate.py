@@ -41,7 +41,7 @@ def sweep(rows: list[dict]) -> list[tuple]:
     unanswerable = [r for r in rows if not r["answerable"]]
     results = []
     for min_coverage, min_cosine in itertools.product([x / 20 for x in range(15)], [0.80 + x / 100 for x in range(16)]):
-        def kept(r):
+        def kept(r, min_coverage=min_coverage, min_cosine=min_cosine):
             return r["found"] and (r["confidence"] >= min_coverage or (r["fit"] and r["closeness"] >= min_cosine))
 
         abstention = sum(not kept(r) for r in unanswerable) / max(len(unanswerable), 1)

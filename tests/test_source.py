@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from qa.chunking import chunk_documents
 from qa.source import parse_document
 from tests.conftest import REPORT
@@ -60,7 +62,7 @@ def test_chunks_fit_the_model_map_back_and_never_cut_a_number(document):
         assert len(chunk.text) <= 300
         assert "皮皮侠" not in chunk.embedding_text
     # a cut between two chunks of one paragraph never falls between digits
-    for left, right in zip(chunks, chunks[1:]):
+    for left, right in itertools.pairwise(chunks):
         if left.paragraph_id == right.paragraph_id:
             assert not (left.text[-1].isdigit() and right.text[0].isdigit())
     covered = sum(len(c.text) for c in chunks)
