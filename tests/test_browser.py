@@ -1,9 +1,14 @@
-"""The page as a person uses it: Debian's Chromium driven by Playwright; screenshots go to docs/."""
+"""The page as a person uses it: Debian's Chromium driven by Playwright.
+
+Screenshots go to a temp folder; `QA_UPDATE_SCREENSHOTS=1 pytest tests/test_browser.py` refreshes docs/.
+"""
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = ROOT / "docs"
+SHOTS = DOCS if os.environ.get("QA_UPDATE_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="qa-shots-"))
 sys.path.insert(0, str(ROOT))
 
 pytestmark = [
@@ -84,8 +90,8 @@ def test_ask_cites_and_links_to_report(page, server):
     assert first.is_visible() and "[1]" in first.locator("summary").inner_text()
     assert "全年地区生产总值增长3.9%" in first.locator("mark").inner_text()
     page.mouse.move(0, 0)
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "chat.png"))
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat.png"))
 
     page.locator("button[aria-label='赞'], button[aria-label='Like']").last.click()  # 👍 is stored
     from qa import feedback
@@ -124,7 +130,7 @@ def test_figures_tab_filters_and_downloads(page):
     cell.first.click()
     page.locator(".qa-para mark", has_text="8992").wait_for()
     page.mouse.move(0, 0)
-    page.screenshot(path=str(DOCS / "figures.png"))
+    page.screenshot(path=str(SHOTS / "figures.png"))
     with page.expect_download() as download:
         page.get_by_role("button", name="下载 CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
@@ -138,4 +144,4 @@ def test_report_tab_shows_structure(page):
     assert report.locator("h1").inner_text() == "2021年杭州市政府工作报告"
     assert report.locator("h2").count() >= 3
     assert report.locator("[id^=para-]").count() > 90
-    page.screenshot(path=str(DOCS / "report.png"))
+    page.screenshot(path=str(SHOTS / "report.png"))
