@@ -101,7 +101,7 @@ def w_load(a: dict) -> dict:
         import tokenizers  # noqa: F401
     import_s = time.perf_counter() - t
     from qa.embedding import load_embedder
-    from qa.model import ensure_onnx
+    from qa.onnx_model import ensure_onnx
 
     ensure_onnx(settings)  # materialize and export outside the timing, if this machine has not yet
     t = time.perf_counter()
@@ -578,7 +578,8 @@ def w_speedups(a: dict) -> dict:
 
     from qa import embedding
     from qa.embedding import Embedder, load_embedder, load_onnx_embedder
-    from qa.model import ensure_model, export_onnx
+    from qa.model import ensure_model
+    from qa.onnx_model import export_onnx
     from qa.pipeline import load_index, search
     from qa.settings import Settings
 

@@ -159,7 +159,8 @@ def load_onnx_embedder(folder: Path, path: Path, model_id: str, threads: int = 0
 
 def load_embedder(settings: Settings, progress: Callable[[str], None] | None = None) -> Embedder | OnnxEmbedder:
     """Materialize the bundled model if needed (and export it to ONNX int8 once), then load it offline."""
-    from qa.model import check_backend, ensure_model, ensure_onnx, load_sentence_transformer
+    from qa.model import ensure_model, load_sentence_transformer
+    from qa.onnx_model import check_backend, ensure_onnx
 
     if check_backend(settings) == "onnx-int8":
         folder, path, model_id = ensure_onnx(settings, progress)

@@ -14,7 +14,7 @@ from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
 from qa.index import Index
-from qa.model import model_id_for
+from qa.onnx_model import model_id_for
 from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, parse
 from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve
 from qa.settings import PROJECT_ROOT, Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import model
+from qa import model, onnx_model
 from qa.errors import ModelError
 from qa.settings import PROJECT_ROOT, Settings
 
@@ -177,8 +177,8 @@ def exported(bundled):
     """Export the session's materialized model once; returns (int8 file, progress messages)."""
     settings, folder, _ = bundled
     messages: list[str] = []
-    got_folder, path, model_id = model.ensure_onnx(settings, messages.append)
-    assert (got_folder, model_id) == (folder, model.MODEL_ID + model.ONNX_SUFFIX)
+    got_folder, path, model_id = onnx_model.ensure_onnx(settings, messages.append)
+    assert (got_folder, model_id) == (folder, model.MODEL_ID + onnx_model.ONNX_SUFFIX)
     return path, messages
 
 
@@ -186,7 +186,7 @@ def exported(bundled):
 def onnx_embedder(bundled, exported):
     from qa.embedding import load_onnx_embedder
 
-    return load_onnx_embedder(bundled[1], exported[0], model.MODEL_ID + model.ONNX_SUFFIX)
+    return load_onnx_embedder(bundled[1], exported[0], model.MODEL_ID + onnx_model.ONNX_SUFFIX)
 
 
 @pytest.fixture(scope="session")
@@ -210,18 +210,18 @@ def _sha256(path: Path) -> str:
 def test_onnx_export_is_whole_and_made_once(bundled, exported):
     settings, folder, _ = bundled
     path, messages = exported
-    assert path == folder / model.ONNX_FILE and path.stat().st_size > 50e6
+    assert path == folder / onnx_model.ONNX_FILE and path.stat().st_size > 50e6
     assert messages[-3:-1] == ["exporting the model to ONNX (once per machine)", "quantizing the ONNX model to int8"]
     leftovers = [p.name for p in path.parent.iterdir() if p != path]
     assert leftovers == [], "the fp32 export and the temp folder are removed"
     mtime, again = path.stat().st_mtime_ns, []
-    assert model.ensure_onnx(settings, again.append)[1] == path
+    assert onnx_model.ensure_onnx(settings, again.append)[1] == path
     assert again == [] and path.stat().st_mtime_ns == mtime
 
 
 def test_onnx_export_is_deterministic(bundled, exported, tmp_path):
     """An index built on one machine is queried on another: both must export the same bytes."""
-    second = model.export_int8(bundled[1], tmp_path / "again" / "model_qint8.onnx")
+    second = onnx_model.export_int8(bundled[1], tmp_path / "again" / "model_qint8.onnx")
     assert _sha256(second) == _sha256(exported[0])
 
 
@@ -257,7 +257,7 @@ def test_onnx_int8_embeds_like_torch(st_model, onnx_embedder, report_chunks):
 def test_backend_is_a_setting_and_changes_the_model_id(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_BACKEND", "torch")
     assert Settings.from_env().backend == "torch"
-    assert model.model_id_for(Settings.from_env()) == model.MODEL_ID
-    assert model.model_id_for(Settings(backend="onnx-int8")) == model.MODEL_ID + "+onnx-int8"
+    assert onnx_model.model_id_for(Settings.from_env()) == model.MODEL_ID
+    assert onnx_model.model_id_for(Settings(backend="onnx-int8")) == model.MODEL_ID + "+onnx-int8"
     with pytest.raises(ModelError, match="QA_BACKEND=int4 is not one of onnx-int8, torch"):
-        model.model_id_for(Settings(backend="int4"))
+        onnx_model.model_id_for(Settings(backend="int4"))
