@@ -52,7 +52,6 @@ class Query:
     bridged: tuple[str, ...]  # report terms the vocabulary bridges add (GDP -> 地区生产总值)
     asks: tuple[str, ...]  # what kind of value is asked for: 增长, 目标, …
     years: tuple[int, int] | None
-    english: bool
     wants_figure: bool  # asks about an amount or change: figures in the answer are marked
     wants_count: bool  # asks "how much / how many": only a figure answers it
     asks_change: bool  # about a change or a rate (增长, 比例, growth), not a level (总量, 多少亿元)
@@ -124,7 +123,6 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
         asks=tuple(dict.fromkeys(t for t in tokenize(resolved + " " + bridges) if t in GENERIC_ASKS)),
         years=years,
-        english=not has_cjk(asked),
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
         asks_change=CHANGE_OR_RATE.search(resolved + " " + bridges) is not None,

@@ -17,11 +17,11 @@ from qa.query import Query
 from qa.source import Paragraph
 
 CANDIDATES = 50  # from each ranking
-# How much each retriever is trusted. BM25 reads an English question only through the vocabulary
-# bridges: when none applies its scores are all zero and dense leads by itself; when one does, the
-# report's own terms are as telling as in a Chinese question (eval: English recall@1 0.58 -> 1.0
-# at equal weights, with the wider glossary, against 0.35 for BM25).
-WEIGHTS = {"zh": (1.0, 1.0), "en": (1.0, 1.0)}
+# How much each retriever is trusted, in every language. BM25 reads an English question only through
+# the vocabulary bridges: when none applies its scores are all zero and dense leads by itself; when
+# one does, the report's own terms are as telling as in a Chinese question (eval: English recall@1
+# 0.58 -> 1.0 at equal weights with the wider glossary; BM25 had 0.35 for English before).
+DENSE_WEIGHT, BM25_WEIGHT = 1.0, 1.0
 # Multipliers on the fused score by how a paragraph's period meets the period asked about.
 PERIOD_EXACT, PERIOD_OVERLAP, PERIOD_OTHER = 1.6, 1.1, 0.6
 # With no year asked, a tie-breaker: plans for a question about targets, results otherwise.
@@ -71,19 +71,18 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
     n = len(index.chunks)
     dense_scores = np.zeros(n, dtype=np.float32)
     fused = np.zeros(n, dtype=np.float64)
-    w_dense, w_bm25 = WEIGHTS["en" if query.english else "zh"]
     if mode in ("hybrid", "dense") and query_vector is not None:
         rows, scores = index.search_dense(query_vector, CANDIDATES)
         dense_scores[rows] = scores
         if len(rows):  # cosines of one model crowd into a narrow band: stretch them to 0..1
             low, high = float(scores.min()), float(scores.max())
-            fused[rows] += w_dense * ((scores - low) / (high - low) if high > low else np.ones(len(rows)))
+            fused[rows] += DENSE_WEIGHT * ((scores - low) / (high - low) if high > low else np.ones(len(rows)))
     bm25_scores = index.bm25_scores(list(query.tokens)) if mode in ("hybrid", "bm25") else np.zeros(n)
     if bm25_scores.any():
         head = np.argpartition(-bm25_scores, min(CANDIDATES, n) - 1)[:CANDIDATES]  # 83 -> 3 ms at 1M chunks
         top = head[np.lexsort((head, -bm25_scores[head]))]
         top = top[bm25_scores[top] > 0]
-        fused[top] += w_bm25 * bm25_scores[top] / bm25_scores[top[0]]
+        fused[top] += BM25_WEIGHT * bm25_scores[top] / bm25_scores[top[0]]
     candidates = np.flatnonzero(fused)
     if mode == "hybrid":
         for row in candidates:
