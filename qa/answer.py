@@ -16,6 +16,7 @@ from qa.figures import extract_figures, is_change_rate, measure_of
 from qa.index import Index
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, Hit, period_fit, tense_fit
+from qa.source import Paragraph
 from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
@@ -274,25 +275,26 @@ def _modifiers(index: Index, text: str, unknown: bool) -> set[str]:
 
 @lru_cache(maxsize=16384)
 def _modifier_words(text: str) -> tuple[str, ...]:
-    """jieba's words of `text` and their sub-words; a run of single characters ("\\0"-marked while
-    joining) becomes one word."""
+    """jieba's words of `text` and their sub-words; a run of single characters becomes one word."""
     words: list[str] = []
+    run = ""
     for w in _jieba().lcut(text):
-        if w in QUESTION_WORDS:  # 了, 的, 多: a joined run must not swallow grammar words
-            words.append(w)
-        elif len(w) == 1 and has_cjk(w) and words and words[-1].startswith("\0"):
-            words[-1] += w
-        else:
-            words.append("\0" + w if len(w) == 1 and has_cjk(w) else w)
-    words = [w.lstrip("\0") for w in words]
+        if len(w) == 1 and has_cjk(w) and w not in QUESTION_WORDS:  # 了, 的, 多 end a run, never join it
+            run += w
+            continue
+        if run:
+            words.append(run)
+            run = ""
+        words.append(w)
+    if run:
+        words.append(run)
     words += [sub for w in words for sub in _jieba().lcut_for_search(w) if sub != w]
     return tuple(words)
 
 
 def _telling_unit(index: Index, query: Query, figure) -> bool:
     measure = measure_of(figure.unit)
-    total = sum(index.figure_units.values()) or 1
-    return bool(query.unit) and query.unit == measure and index.figure_units[measure] / total <= TELLING_UNIT
+    return bool(query.unit) and query.unit == measure and index.unit_shares.get(measure, 0.0) <= TELLING_UNIT
 
 
 def _measures(query: Query, sentence: str, figure) -> bool:
@@ -317,8 +319,11 @@ def _head(indicator: str) -> str:
 
 
 def citation(hit: Hit, marked: tuple[int, int] | None = None) -> Citation:
-    p = hit.paragraph
-    return Citation(p.id, p.heading_path, p.period.label, p.text, marked, round(hit.score, 6))
+    return _cite(hit.paragraph, marked, round(hit.score, 6))
+
+
+def _cite(p: Paragraph, marked: tuple[int, int] | None, score: float) -> Citation:
+    return Citation(p.id, p.heading_path, p.period.label, p.text, marked, score)
 
 
 def not_found(question: Query | str, hits: list[Hit], reason: str = "", **signals) -> Answer:
@@ -338,8 +343,7 @@ def about_report(index: Index, query: Query) -> Answer | None:
         paragraph = next((p for p in index.paragraphs.values() if field and p.doc_id == document["id"]
                           and p.text.strip("（）() ") == field), None)
         if paragraph is not None:
-            cited = Citation(paragraph.id, paragraph.heading_path, paragraph.period.label, paragraph.text,
-                             (0, len(paragraph.text)), 1.0)
+            cited = _cite(paragraph, (0, len(paragraph.text)), 1.0)
             return Answer(query.asked, query.resolved, paragraph.text, (), True, (cited,), paragraph.period.label,
                           confidence=1.0, closeness=1.0)
     return None

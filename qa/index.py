@@ -62,11 +62,13 @@ class Index:
         return {token: math.log(1 + (n - d + 0.5) / (d + 0.5)) for token, d in df.items() if d}
 
     @cached_property
-    def figure_units(self) -> Counter:
-        """How many of the report's figures carry each measure word (元, %, 岁 ...): how telling a unit is."""
+    def unit_shares(self) -> dict[str, float]:
+        """The share of the report's figures that carry each measure word (元, %, 岁 ...): how telling a unit is."""
         from qa.figures import extract_figures, measure_of
 
-        return Counter(measure_of(f.unit) for p in self.paragraphs.values() for f in extract_figures(p.text))
+        counts = Counter(measure_of(f.unit) for p in self.paragraphs.values() for f in extract_figures(p.text))
+        total = sum(counts.values()) or 1
+        return {measure: count / total for measure, count in counts.items()}
 
     @property
     def model_id(self) -> str:

@@ -113,7 +113,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
     bridges = expand(resolved)
-    tokens = [_known_part(t, vocabulary) for t in tokenize(resolved + " " + bridges)]
+    searched = tokenize(resolved + " " + bridges)
+    tokens = [_known_part(t, vocabulary) for t in searched]
     words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved))]
     return Query(
         asked=asked,
@@ -121,7 +122,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         tokens=tuple(tokens),
         topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS)),
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
-        asks=tuple(dict.fromkeys(t for t in tokenize(resolved + " " + bridges) if t in GENERIC_ASKS)),
+        asks=tuple(dict.fromkeys(t for t in searched if t in GENERIC_ASKS)),
         years=years,
         wants_figure=FIGURE_WORDS.search(resolved) is not None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
