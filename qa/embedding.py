@@ -41,14 +41,8 @@ class Embedder:
 
     def embed_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
         """Embed in batches so a caller can show progress; rows are L2-normalized float32."""
-        texts = list(texts)
         _use_threads(self.batch_threads or os.cpu_count() or 1)
-        parts = []
-        for begin in range(0, len(texts), BATCH_SIZE):
-            parts.append(self._encode(texts[begin : begin + BATCH_SIZE], "passage"))
-            if progress:
-                progress(min(begin + BATCH_SIZE, len(texts)), len(texts))
-        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+        return _in_batches(list(texts), lambda batch: self._encode(batch, "passage"), self.dim, progress)
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         vectors = self.model.encode(
@@ -60,6 +54,17 @@ class Embedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _in_batches(texts: list[str], encode: Callable[[list[str]], np.ndarray], dim: int,
+                progress: Progress) -> np.ndarray:
+    """Either backend's passages, BATCH_SIZE at a time, reporting progress after each batch."""
+    parts = []
+    for begin in range(0, len(texts), BATCH_SIZE):
+        parts.append(encode(texts[begin : begin + BATCH_SIZE]))
+        if progress:
+            progress(min(begin + BATCH_SIZE, len(texts)), len(texts))
+    return np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
 
 def _use_threads(count: int) -> None:
@@ -92,12 +97,7 @@ class OnnxEmbedder:
     def embed_passages(self, texts: Sequence[str], progress: Progress = None) -> np.ndarray:
         texts = [self.prompts.get("passage", "") + t for t in texts]
         threads = self.batch_threads or os.cpu_count() or 1
-        parts = []
-        for begin in range(0, len(texts), BATCH_SIZE):
-            parts.append(self._encode(texts[begin : begin + BATCH_SIZE], threads))
-            if progress:
-                progress(min(begin + BATCH_SIZE, len(texts)), len(texts))
-        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
+        return _in_batches(texts, lambda batch: self._encode(batch, threads), self.dim, progress)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """Unpadded token ids, as the model sees them (for checking against sentence-transformers)."""
