@@ -36,7 +36,7 @@ DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|wh
 AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
 CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
-                            r"|grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio", re.IGNORECASE)
+                            r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
