@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 NUMERALS = "零一二三四五六七八九"
 PLAN_NAME = re.compile(r"“?十([一二三四五六七八九])五”?")
+NEXT_FIVE_YEARS = re.compile(r"今后五年|未来五年|展望未来")
 FIVE_YEAR_REVIEW = re.compile(r"五年来|这五年|过去五年|“?十[一二三四五六七八九]五”?")
 
 
@@ -64,13 +65,24 @@ class Period:
         return self if found.kind == "general" else found
 
     def shifted_by(self, paragraph: str, doc_year: int | None) -> Period:
-        """In a yearly review, a paragraph whose opening speaks of the five years starts the five-year review.
+        """A paragraph at part level whose opening speaks of another span starts that span.
 
-        Example: "五年来，我们…" or "各位代表，2020年主要目标任务基本完成，为“十三五”…画上了圆满句号。"
+        Example: in a yearly review, "五年来，我们…" or "各位代表，2020年主要目标任务基本完成，为“十三五”…画上了
+        圆满句号。" starts the five-year review; "“十五五”时期是…" or "展望未来五年" starts the plan ahead;
+        "各位代表，刚刚过去的2025年，…" after the five-year review returns to the year reviewed.
         """
         opening = re.split(r"[。！？]", paragraph, maxsplit=1)[0]
-        if self.kind == "year_review" and doc_year and FIVE_YEAR_REVIEW.search(opening):
+        if not doc_year or self.kind not in ("year_review", "plan_review"):
+            return self
+        plan = PLAN_NAME.search(opening)
+        if plan and 10 + NUMERALS.index(plan.group(1)) >= plan_number(doc_year):
+            return Period.plan(10 + NUMERALS.index(plan.group(1)), doc_year)
+        if NEXT_FIVE_YEARS.search(opening):
+            return Period.plan(plan_number(doc_year), doc_year)
+        if self.kind == "year_review" and FIVE_YEAR_REVIEW.search(opening):
             return Period.plan(plan_number(doc_year - 1), doc_year)
+        if self.kind == "plan_review" and (f"{doc_year - 1}年" in opening or re.search(r"过去一年|一年来", opening)):
+            return Period.year_review(doc_year - 1)
         return self
 
     def overlaps(self, start: int, end: int) -> bool:

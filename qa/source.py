@@ -1,8 +1,15 @@
-"""Source stage: read a report, drop scraped-page noise, recover its structure as paragraphs."""
+"""Source stage: read a report, drop scraped-page noise, recover its structure as paragraphs.
+
+A file is one report (.txt, .md) or a dataset of reports, one a row (.csv, .jsonl with a `full_text`
+column and optional province/place, year, title, source_url, publish_date).
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +24,14 @@ NOISE_PATTERNS = [
     re.compile(r"(时间|日期|发布时间)[:：].{0,40}(来源|浏览|点击|阅读)"),
     re.compile(r"^(来源|责任编辑|编辑|浏览次数|点击数|字号|打印|关闭|分享到|【.{0,6}】)[:：]?"),
     re.compile(r"(打印本页|关闭窗口|返回顶部|扫一扫|上一篇|下一篇)"),
+    re.compile(r"^.{0,2}$"),  # portal toolbars, one word a line (下载, 打印, 大, 中, 小, 】): no report line is this short
+    re.compile(r"^【?字[号体][:：]|^分享到|您的位置|点击.{0,10}进入|阅读量[:：]|^(发表|发布)?(时间|日期)[:：]\s*(\d{4}|$)"),
+    re.compile(r"^\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?$"),  # a bare publishing time
+    re.compile(r"(记者|通讯员|摄影)[^。，；]{0,16}摄。?$"),  # photo credits
 ]
+# A line that starts the links a portal appends after the article: it and everything after are noise.
+TRAILER = re.compile(r"^(相关(报道|文档|阅读|新闻|链接)|延伸阅读)[:：]?$")
+SOURCE_LABEL = re.compile(r"^来源[:：]$")  # "来源：" alone: the next line is the newspaper's name
 PART_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 SECTION_HEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 NUMBERED_ITEM = re.compile(r"^(\d{1,2}[\.．、](?!\d)|[①-⑳])")
@@ -58,6 +72,8 @@ class Document:
     sha256: str
     text: str
     paragraphs: tuple[Paragraph, ...]
+    place: str = ""  # 杭州市, 江苏省, 全国: whose report it is
+    source: str = ""  # where it was published (a dataset's source_url), if known
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
@@ -80,12 +96,15 @@ def is_noise(line: str) -> bool:
 
 def _lines_with_spans(text: str):
     """Yield (stripped line, start, end) for every non-blank line that is not page noise."""
-    pos = 0
+    pos, after_label = 0, False
     for raw_line in text.splitlines(keepends=True):
         stripped = raw_line.strip()
-        if stripped and not is_noise(stripped):
+        if TRAILER.match(stripped):
+            return
+        if stripped and not is_noise(stripped) and not after_label:
             start = pos + raw_line.index(stripped)
             yield stripped, start, start + len(stripped)
+        after_label = bool(SOURCE_LABEL.match(stripped)) or (after_label and not stripped)
         pos += len(raw_line)
 
 
@@ -97,7 +116,7 @@ def _heading_text(line: str) -> str:
 
 def _find_title(lines: list[tuple[str, int, int]], path: Path) -> tuple[str, int | None]:
     title = next((ln for ln, _, _ in lines[:10] if len(ln) <= 60 and ("报告" in ln or MARKDOWN_HEADING.match(ln))), "")
-    title = MARKDOWN_HEADING.sub("", title) or path.stem
+    title = MARKDOWN_HEADING.sub("", title).split("——")[0] or path.stem  # "政府工作报告——2024年3月5日在…会议上"
     # the year a report is delivered: its title, else the date of the meeting, else the file name
     occasion = [ln for ln, _, _ in lines[:10] if re.search(r"会议|大会", ln)]
     for candidate in [title, *occasion, path.stem]:
@@ -107,19 +126,71 @@ def _find_title(lines: list[tuple[str, int, int]], path: Path) -> tuple[str, int
     return title, None
 
 
+DATASETS = (".csv", ".jsonl")
+TEXT_COLUMNS = ("full_text", "text", "content")
+
+
+def read_documents(path: Path) -> list[Document]:
+    """Every report in a file: one for a text file, one a row for a dataset (.csv, .jsonl)."""
+    path = Path(path)
+    if path.suffix.lower() not in DATASETS:
+        return [parse_document(path)]
+    text, raw = read_text(path)
+    rows = _dataset_rows(path, text)
+    stem = _slug(path.stem)
+    documents = []
+    for number, row in enumerate(rows, 1):
+        body = next((row[c] for c in TEXT_COLUMNS if isinstance(row.get(c), str) and row[c].strip()), "")
+        if not body:
+            raise SourceError(f"{path} row {number} has no report text (a column named {' or '.join(TEXT_COLUMNS)})")
+        doc_id = stem if len(rows) == 1 else f"{stem}-{number}"
+        documents.append(parse_text(body, raw, path, doc_id, row))
+    return documents
+
+
+def _dataset_rows(path: Path, text: str) -> list[dict]:
+    try:
+        if path.suffix.lower() == ".csv":
+            csv.field_size_limit(1 << 26)
+            rows = list(csv.DictReader(io.StringIO(text)))
+        else:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (csv.Error, ValueError) as exc:
+        raise SourceError(f"{path} is not a readable {path.suffix[1:].upper()} dataset ({exc})") from exc
+    rows = [r for r in rows if isinstance(r, dict)]
+    if not rows:
+        raise SourceError(f"{path} holds no rows: a dataset needs one report a row, in a column named full_text")
+    return rows
+
+
+def _slug(stem: str) -> str:
+    return re.sub(r"[^\w\-]+", "-", stem).strip("-") or "report"
+
+
 def parse_document(path: Path) -> Document:
-    """Read and structure one report.
+    """Read and structure one report (the first, for a dataset).
 
     Example: the line "（二）坚持创新驱动，加快经济高质量发展。打造…" becomes a paragraph whose
     heading path ends in "（二）坚持创新驱动，加快经济高质量发展".
     """
     path = Path(path)
+    if path.suffix.lower() in DATASETS:
+        return read_documents(path)[0]
     text, raw = read_text(path)
+    return parse_text(text, raw, path, _slug(path.stem), {})
+
+
+def parse_text(text: str, raw: bytes, path: Path, doc_id: str, meta: dict) -> Document:
+    """Structure one report's text; `meta` holds what a dataset row says of it (title, year, province)."""
     lines = list(_lines_with_spans(text))
+    if meta.get("title"):  # a dataset's page chrome before the title line is not the report
+        at = next((i for i, (ln, _, _) in enumerate(lines[:40]) if meta["title"] in ln), 0)
+        lines = lines[at:]
     if not lines:
         raise SourceError(f"{path} holds no text after removing page noise: is it the right file?")
-    doc_id = re.sub(r"[^\w\-]+", "-", path.stem).strip("-") or "report"
     title, year = _find_title(lines, path)
+    title = meta.get("title") or title
+    year = _int(meta.get("year")) or year
 
     paragraphs: list[Paragraph] = []
     part: str | None = None
@@ -168,17 +239,45 @@ def parse_document(path: Path) -> Document:
             )
         )
         previous_kind = kind
-    front = [p.text for p in paragraphs if p.kind == "front"]
-    occasion = next((t for t in front if re.match(r"^[（(].*(会议|大会).*[）)]$", t)), "")
+    front = [p.text for p in paragraphs if p.kind in ("front", "title")]
+    occasion = next((t for t in front if OCCASION.search(t)), "")
     after = front[front.index(occasion) + 1 :] if occasion else []
+    speaker = after[0] if after and not after[0].endswith("：") else ""
+    if occasion and (joined := OCCASION.search(occasion)):  # "——2024年3月5日在…会议上国务院总理 李强" on one line
+        speaker = speaker if not joined.group(3) else joined.group(3).strip()
+        occasion = joined.group(2)
     return Document(
         id=doc_id,
         path=str(path),
         title=title,
         year=year,
-        occasion=occasion.strip("（）()"),
-        speaker=after[0] if after and not after[0].endswith("：") else "",
+        occasion=occasion.strip("（）()—- "),
+        speaker=speaker,
         sha256=hashlib.sha256(raw).hexdigest(),
         text=text,
         paragraphs=tuple(paragraphs),
+        place=str(meta.get("province") or meta.get("place") or "") or place_of(title, occasion),
+        source=str(meta.get("source_url") or ""),
     )
+
+
+# "（2021年2月…在杭州市第十三届人民代表大会第六次会议上）" or "——2026年2月3日在江苏省…会议上", maybe with the speaker after
+OCCASION = re.compile(r"^(.*?——|[（(])?\s*([^（）()]*(?:会议|大会)上?)[）)]?\s*(\S.{0,30})?$")
+PLACE = re.compile(r"([\u4e00-\u9fff]{2,9}?(?:省|市|自治区|特别行政区))(?:人民政府|政府|第)")
+
+
+def place_of(title: str, occasion: str) -> str:
+    """Whose report: the place its title or meeting names; 全国 for the National People's Congress."""
+    if "全国人民代表大会" in occasion or "国务院" in title:
+        return "全国"
+    for text in (title, occasion):
+        if m := PLACE.search(re.sub(r"^\d{4}年", "", text)):
+            return m.group(1)
+    return ""
+
+
+def _int(value) -> int | None:
+    try:
+        return int(str(value).strip()[:4])
+    except (TypeError, ValueError):
+        return None

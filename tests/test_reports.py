@@ -1,0 +1,108 @@
+"""Reports beyond the bundled one, read in place from ../shared/data: datasets, page chrome, bylines, ids."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+from eval.sets import report_path, shared_data
+from qa.pipeline import unique_ids
+from qa.source import read_documents
+
+JIANGSU = "provincial-2026/2026_江苏省_政府工作报告.csv"
+NATIONAL = "national-2024-government-work-report.txt"
+
+needs_shared = pytest.mark.skipif(not (shared_data() / NATIONAL).is_file(), reason="../shared/data is not beside the clone")
+
+
+@needs_shared
+def test_a_provincial_dataset_row_is_one_report_without_its_portal_chrome():
+    [document] = read_documents(report_path(JIANGSU))
+    texts = [p.text for p in document.paragraphs]
+    assert document.title == "2026年江苏省政府工作报告" and document.year == 2026
+    assert document.place == "江苏省"
+    assert document.speaker == "省长 刘小涛" and "江苏省第十四届人民代表大会第五次会议" in document.occasion
+    for chrome in ("下载", "打印", "加大", "】", "来源：新华日报", "相关报道："):
+        assert chrome not in texts
+    assert not any(t.endswith("摄") for t in texts)  # the photo credit
+    assert any("地区生产总值增长5.3%" in t for t in texts)
+    for p in document.paragraphs:  # spans point into the row's text
+        assert document.text[p.start : p.end] == p.text
+
+
+@needs_shared
+def test_the_national_reports_byline_shares_the_title_line():
+    [document] = read_documents(report_path(NATIONAL))
+    assert document.title == "政府工作报告" and document.year == 2024 and document.place == "全国"
+    assert document.speaker.split() == ["国务院总理", "李强"]
+    assert document.occasion == "2024年3月5日在第十四届全国人民代表大会第二次会议上"
+
+
+def test_a_dataset_of_several_rows_gives_several_reports_and_bad_rows_a_clear_error(tmp_path):
+    path = tmp_path / "reports.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["province", "year", "title", "full_text"])
+        writer.writerow(["甲省", "2026", "2026年甲省政府工作报告", "下载\n2026年甲省政府工作报告\n一、2025年工作回顾\n地区生产总值增长5%。"])
+        writer.writerow(["乙省", "2026", "2026年乙省政府工作报告", "2026年乙省政府工作报告\n一、2025年工作回顾\n粮食产量增长2%。"])
+    documents = read_documents(path)
+    assert [d.place for d in documents] == ["甲省", "乙省"]
+    assert len({d.id for d in documents}) == 2
+    assert documents[0].paragraphs[0].text == "2026年甲省政府工作报告"  # the toolbar before the title is gone
+    (tmp_path / "empty.csv").write_text("province,year,title,full_text\n甲省,2026,t,\n", "utf-8")
+    from qa.errors import SourceError
+
+    with pytest.raises(SourceError, match="no report text"):
+        read_documents(tmp_path / "empty.csv")
+
+
+def test_two_files_of_the_same_name_never_share_paragraph_ids(tmp_path, document):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(document.path, tmp_path / folder / "report.txt")
+    documents = unique_ids([d for f in ("a", "b") for d in read_documents(tmp_path / f / "report.txt")])
+    first, second = ({p.id for p in d.paragraphs} for d in documents)
+    assert documents[0].id != documents[1].id and not first & second
+    assert all(p.doc_id == documents[1].id for p in documents[1].paragraphs)
+
+
+@pytest.fixture(scope="module")
+def national_index():
+    from eval.sets import index_for
+    from qa.pipeline import embedder_for
+
+    index = index_for([NATIONAL])
+    embedder_for(index)
+    return index
+
+
+@needs_shared
+def test_the_national_report_answers_from_its_own_byline_and_figures(national_index):
+    from qa.pipeline import ask
+
+    speaker = ask(national_index, "今年的政府工作报告是谁作的？")
+    assert speaker.found and "李强" in speaker.text
+    growth = ask(national_index, "今年GDP增长目标是多少？")
+    assert growth.found and "5%左右" in growth.text and growth.period == "2024年安排"
+    assert not ask(national_index, "你好").found
+
+
+@needs_shared
+def test_retraining_from_the_repo_reproduces_the_committed_scorer():
+    import numpy as np
+
+    from eval.sets import load_sets
+    from eval.train import prepare_all, train
+    from qa.scorer import load_scorer
+
+    sets = load_sets()
+    retrained = train(sets, prepare_all(sets, progress=lambda _: None))
+    committed = load_scorer()
+    assert retrained.meta["trained_on"] == committed.meta["trained_on"]
+    assert retrained.threshold == committed.threshold
+    assert np.allclose(retrained.ranker.coef, committed.ranker.coef, atol=1e-4)
+    assert np.allclose(retrained.answerable.coef, committed.answerable.coef, atol=1e-4)
+    for name, value in committed.meta["dev_metrics"].items():
+        assert retrained.meta["dev_metrics"][name] == pytest.approx(value, abs=1e-3), name
