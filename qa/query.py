@@ -9,16 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from qa.glossary import bridges as glossary_bridges
 from qa.glossary import expand
 from qa.periods import NUMERALS, plan_number, plan_years
-from qa.tokens import QUESTION_WORDS, content_tokens, has_cjk, normalize, tokenize
+from qa.tokens import QUESTION_WORDS, _jieba, content_tokens, has_cjk, normalize, tokenize
 
 MAX_QUESTION_CHARS = 500
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 PLAN = re.compile(r"十([一二三四五六七八九])五|(\d\d)(?:th|st|nd|rd) five[- ]year", re.IGNORECASE)
 RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本年": 0, "明年": 1,
                   "last year": -1, "this year": 0, "next year": 1}
+# "Now" asks for the latest actual value: the year the report reviews (a report of 2021 gives 2020's).
+LATEST = re.compile(r"现在|目前|当前|眼下|如今|\b(?:now|currently|at present)\b", re.IGNORECASE)
+# A result asked for, not a plan: "2021年实际增长多少" is not answered by 2021's target.
+ACTUAL = re.compile(r"实际|实现了|完成了|做到了|达到了|\bactual(?:ly)?\b", re.IGNORECASE)
+SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
+SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
@@ -60,6 +69,8 @@ class Query:
     asks_day: bool  # asks for a date ("哪一天"): only a month or day answers it
     unit: str  # the unit the question names, e.g. "亿元" in "多少亿元"; "" if none
     is_followup: bool
+    asks_actual: bool = False  # asks what was achieved ("实际增长"), which a plan does not answer
+    bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
 
 
 def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
@@ -79,6 +90,8 @@ def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
     for phrase, offset in RELATIVE_YEARS.items():
         if phrase in lowered and not re.search(f"比{phrase}|than {phrase}", lowered):
             return doc_year + offset, doc_year + offset
+    if LATEST.search(text) and not AHEAD_WORDS.search(text):
+        return doc_year - 1, doc_year - 1
     return None
 
 
@@ -87,19 +100,20 @@ def strip_period(text: str) -> str:
     text = re.sub(r"[“”\"]", "", text)
     text = re.sub(f"(?:{PLAN.pattern})(末|初|期间|时期|以来)?", "", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<!\d)(?:19|20)\d\d(年度|年底|年末|年初|年)?(?!\d)", "", text)
-    text = PAST_FIVE.sub("", NEXT_FIVE.sub("", text))
+    text = PAST_FIVE.sub("", NEXT_FIVE.sub("", LATEST.sub("", text)))
     for phrase in RELATIVE_YEARS:
         text = re.sub(rf"(?<!比){phrase}", "", text, flags=re.IGNORECASE)
     return text.strip()
 
 
 def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None,
-          vocabulary: Container[str] = ()) -> Query:
+          vocabulary: Container[str] = (), scope: Container[str] = ()) -> Query:
     """Analyse a question in the light of the user's earlier questions (oldest first). With the
     index's `vocabulary`, a word jieba glued together that the report never uses is read as the
-    part the report does use ("多少个托位" -> 个托位 -> 托位)."""
+    part the report does use ("多少个托位" -> 个托位 -> 托位). Words in `scope` (the report's own place:
+    江苏, 全省) say where, not what: they are not the topic."""
     asked = normalize(question).strip()
-    previous = parse(history[-1], history[:-1], doc_year, vocabulary) if history else None
+    previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]
     is_followup = previous is not None and (
@@ -108,7 +122,9 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     resolved = asked
     if is_followup:
         new_words = _drop_followup_opening(strip_period(asked))
-        topic_text = new_words if own_topic else f"{strip_period(previous.resolved)} {new_words}"
+        # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic
+        names_a_thing = own_topic and _names_a_thing(new_words)
+        topic_text = new_words if names_a_thing else f"{strip_period(previous.resolved)} {new_words}"
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
@@ -120,7 +136,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         asked=asked,
         resolved=resolved,
         tokens=tuple(tokens),
-        topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS)),
+        topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS and t not in scope)),
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
         asks=tuple(dict.fromkeys(t for t in searched if t in GENERIC_ASKS)),
         years=years,
@@ -132,7 +148,36 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         asks_day=DAY_WORDS.search(asked) is not None,
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
+        asks_actual=ACTUAL.search(asked) is not None,
+        bridge_sets=tuple(b for b in glossary_bridges(resolved) if set(b) - GENERIC_ASKS),
     )
+
+
+# jieba part-of-speech tags of words that name a thing: nouns, verbal nouns, abbreviations, idioms.
+_THING_TAGS = ("n", "vn", "j", "b", "l", "i", "eng")
+
+
+def _names_a_thing(text: str) -> bool:
+    """Whether the words name a thing (进出口, 一般公共预算收入) rather than only an action (开工了几个).
+    jieba's tags are rough: two content words or more are taken as a noun phrase."""
+    from jieba import posseg
+
+    _jieba()  # initialized quietly
+    words = [(w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(("m", "q", "u", "r", "d", "p", "c", "y"))
+             and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and w not in GENERIC_ASKS]
+    return len(words) >= 2 or any(flag.startswith(_THING_TAGS) for _, flag in words)
+
+
+@cache
+def _small_talk() -> frozenset[str]:
+    lines = SMALL_TALK_FILE.read_text("utf-8").splitlines() if SMALL_TALK_FILE.is_file() else []
+    return frozenset(SMALL_TALK_NOISE.sub("", ln.lower()) for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+def is_small_talk(question: str) -> bool:
+    """A greeting, thanks or "who are you" rather than a question about the report (qa/data/smalltalk.txt)."""
+    text = SMALL_TALK_NOISE.sub("", normalize(question).lower())
+    return bool(text) and text in _small_talk()
 
 
 def _known_part(token: str, vocabulary: Container[str]) -> str:

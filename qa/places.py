@@ -1,0 +1,48 @@
+"""Places: whose report it is, and the place words a question uses (杭州, 江苏省, Jiangsu, 全省).
+
+A report's own place says where a question is scoped, not what it is about: "江苏GDP增长多少" asks about
+GDP. A province-level place that a report neither is about nor mentions cannot be answered from it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+PLACES_FILE = Path(__file__).parent / "data" / "places.tsv"
+SUFFIX = re.compile(r"(?:壮族|回族|维吾尔)?(?:自治区|特别行政区|省|市)$")
+# How a report and its questions refer to its own place or the country, whatever the place.
+SELF_REFERENCES = ("我省", "我市", "我区", "全省", "全市", "全区", "本省", "本市", "全国", "我国", "中国", "国家")
+
+
+@cache
+def provinces() -> tuple[tuple[str, str, str], ...]:
+    """(full name, short name, English name) of China's province-level places, from qa/data/places.tsv."""
+    rows = [line.split("\t") for line in PLACES_FILE.read_text("utf-8").splitlines() if line and not line.startswith("#")]
+    return tuple((r[0], r[1] if len(r) > 1 else "", r[2] if len(r) > 2 else "") for r in rows)
+
+
+def scope_words(places: list[str]) -> frozenset[str]:
+    """Words that name these places (or the report's own place in general): not a question's topic."""
+    words = set(SELF_REFERENCES)
+    for place in filter(None, places):
+        words |= {place, SUFFIX.sub("", place)}
+        for full, short, english in provinces():
+            if place in (full, short):
+                words |= {w for w in (full, short, english) if w}
+    return frozenset(w.lower() for w in words if w)
+
+
+def other_place(question: str, places: list[str], mentioned) -> str:
+    """A province-level place the question names that the reports are not about and never mention
+    (`mentioned(word)` says whether the reports' text has a word); "" if none."""
+    own = scope_words(places)
+    lowered = question.lower()
+    for full, short, english in provinces():
+        said = next((w for w in (full, short) if w and w in question), "")
+        if not said and english and re.search(rf"\b{english}\b", lowered):
+            said = english
+        if said and said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short)):
+            return full
+    return ""
