@@ -40,6 +40,7 @@ class Index:
     manifest: dict
     sentence_vectors: np.ndarray | None = field(default=None, repr=False)  # one row per sentence of each chunk
     embedder: object = field(default=None, repr=False)  # set by the pipeline: the model that embeds queries
+    scorer: object = field(default=None, repr=False)  # set by the pipeline: the answer scorer
     settings: object = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -277,6 +278,7 @@ def _document_record(document: Document) -> dict:
     return {
         "id": document.id, "path": _portable(document.path), "title": document.title, "year": document.year,
         "occasion": document.occasion, "speaker": document.speaker, "sha256": document.sha256,
+        "place": document.place, "source": document.source,
     }
 
 

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa import index as index_files
 from qa.answer import Answer, about_report, not_found
 from qa.answer import answer as extract_answer
+from qa.candidates import Candidate, candidates
 from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
 from qa.index import Index
 from qa.onnx_model import model_id_for
-from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, parse
-from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve
+from qa.places import other_place, scope_words
+from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, is_small_talk, parse
+from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve, reviewed_years
+from qa.scorer import Scorer, load_scorer
 from qa.settings import PROJECT_ROOT, Settings
-from qa.source import parse_document
+from qa.source import Document, read_documents
+from qa.tokens import has_cjk
 
 Progress = Callable[[str], None]
 MARKUP = re.compile(r"<[^>]{0,200}>")
@@ -29,7 +33,7 @@ def build_index(paths: Sequence[Path] | None = None, settings: Settings | None =
     """Read, chunk and embed the reports, and return the index (not yet saved)."""
     settings = settings or Settings.from_env()
     paths = [Path(p) for p in (paths or settings.reports)]
-    documents = [parse_document(p) for p in paths]
+    documents = unique_ids([d for p in paths for d in read_documents(p)])
     chunks = chunk_documents(documents)
     embedder = load_embedder(settings, progress)
     if progress:
@@ -42,6 +46,20 @@ def build_index(paths: Sequence[Path] | None = None, settings: Settings | None =
     built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors)
     built.embedder = embedder
     return built
+
+
+def unique_ids(documents: list[Document]) -> list[Document]:
+    """Two files of the same name would share paragraph ids and overwrite each other: number the later ones."""
+    seen: dict[str, int] = {}
+    out = []
+    for document in documents:
+        seen[document.id] = seen.get(document.id, 0) + 1
+        if seen[document.id] > 1:
+            new = f"{document.id}-{seen[document.id]}"
+            paragraphs = tuple(replace(p, id=new + p.id[len(document.id):], doc_id=new) for p in document.paragraphs)
+            document = replace(document, id=new, paragraphs=paragraphs)
+        out.append(document)
+    return out
 
 
 def load_index(directory: Path | None = None, settings: Settings | None = None, check_sources: bool = True) -> Index:
@@ -73,6 +91,13 @@ def embedder_for(index: Index) -> Embedder:
     return index.embedder
 
 
+def scorer_for(index: Index) -> Scorer:
+    """The answer scorer, read once per index from its data file."""
+    if getattr(index, "scorer", None) is None:
+        index.scorer = load_scorer()
+    return index.scorer
+
+
 def _check_model(index: Index, model_id: str, settings: Settings) -> None:
     if model_id != index.model_id:
         raise IndexError_(f"the index was built with {index.model_id}, not {model_id} (QA_BACKEND={settings.backend}): "
@@ -99,41 +124,116 @@ def clean_question(question) -> str:
     return MARKUP.sub(" ", str(question or "")).strip()
 
 
-def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Answer:
+@dataclass(frozen=True)
+class Prepared:
+    """A question made ready for the scorer: its analysis, the hits it may be answered from and their
+    candidates; or the answer a rule gives before any scoring (a greeting, a byline, a year not covered)."""
+
+    query: Query | None
+    hits: list[Hit]
+    pool: list[Candidate]
+    early: Answer | None = None
+
+
+def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True,
+        scorer: Scorer | None = None) -> Answer:
     """Answer a question from the index. Never raises for bad input: the answer says what is wrong.
 
     `mode` "dense" or "bm25" uses one retriever and never abstains (the baselines); `abstain=False`
-    keeps the full pipeline but always answers (for calibrating the refusal threshold).
+    keeps the full pipeline but always answers; `scorer` replaces the committed answer scorer (the
+    eval's leave-one-report-out models).
     """
+    prepared = prepare(index, question, history, mode, abstain)
+    if prepared.early is not None:
+        return prepared.early
+    chosen = choose(prepared.query, prepared.hits, prepared.pool, scorer or scorer_for(index),
+                    require_confidence=mode == "hybrid" and abstain)
+    return replace(chosen, question=str(question or ""))
+
+
+def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Prepared:
+    """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, candidates."""
     raw = str(question or "")
     if not raw.strip():
-        return Answer(raw, raw, "请输入一个问题，例如：2020年杭州地区生产总值增长多少？", (), False)
+        return Prepared(None, [], [], Answer(raw, raw, "请输入一个问题，例如：" + example_question(index), (), False))
     if len(raw) > MAX_QUESTION_CHARS:
-        return Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。请把问题缩短到{MAX_QUESTION_CHARS}字以内。",
-                      (), False)
+        return Prepared(None, [], [], Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。"
+                                             f"请把问题缩短到{MAX_QUESTION_CHARS}字以内。", (), False))
     text = clean_question(raw)
     if not is_meaningful(text):
-        return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：去年网络零售额多少？", (), False)
+        return Prepared(None, [], [], Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如："
+                                             + example_question(index), (), False))
+    if is_small_talk(text):
+        return Prepared(None, [], [], Answer(raw, text, welcome(index), (), False))
     query, hits = search(index, text, history, mode)
-    return replace(_answer_hits(index, query, hits, mode, abstain), question=raw)
+    early = _rules(index, query, hits) if mode == "hybrid" and abstain else None
+    if early is not None:
+        return Prepared(query, hits, [], replace(early, question=raw))
+    if mode == "hybrid" and abstain:
+        hits = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
+    return Prepared(query, hits, candidates(index, query, hits))
 
 
-def _answer_hits(index: Index, query: Query, hits: list[Hit], mode: str, abstain: bool) -> Answer:
-    if mode == "hybrid" and query.about and (byline := about_report(index, query)):
+def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
+    """What is decided before any scoring: the report's byline, and periods the report does not cover."""
+    if query.about and (byline := about_report(index, query)):
         return byline
-    if mode != "hybrid" or not abstain:
-        return extract_answer(index, query, hits, require_confidence=False)
-    if query.years and query.years[0] == query.years[1] and query.years[0] not in covered_years(index):
-        return not_found(query, hits, f"关于{query.years[0]}年的内容")
-    in_period = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
-    if not in_period:
+    if not knows_any_word(index, query):
+        return not_found(query, [], "这些词")
+    topic = [w for w in (*query.topic, *query.bridged) if has_cjk(w)]
+    if place := other_place(query.asked, report_places(index), lambda word: mentioned(index, word, topic)):
+        whose = "、".join(report_places(index)) or "另一个地方"
+        return not_found(query, hits, f"关于{place}的内容（这是{whose}的报告）")
+    if query.years and query.years[0] == query.years[1]:
+        year = query.years[0]
+        if year not in covered_years(index):
+            return not_found(query, hits, f"关于{year}年的内容")
+        if query.asks_actual and year not in reviewed_years(index):
+            return not_found(query, hits, f"{year}年的实际完成情况（报告只有这一年的计划和目标）")
+    if not any(period_fit(h.paragraph.period, query.years) != PERIOD_OTHER for h in hits):
         return not_found(query, hits, "所问时期的相关内容")
-    return extract_answer(index, query, in_period)
+    return None
+
+
+def knows_any_word(index: Index, query: Query) -> bool:
+    """Whether the report uses any word of the question (or of its vocabulary bridges). A question of three or
+    more English words may still be found by meaning alone."""
+    vocab, words = index.bm25.vocab_dict, (*query.topic, *query.bridged)
+    if not words or any(t in vocab for t in words):
+        return True
+    return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
+
+
+def report_places(index: Index) -> list[str]:
+    return list(dict.fromkeys(d.get("place") or "" for d in index.documents if d.get("place")))
+
+
+def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
+    """Whether a paragraph has the word, and, given a topic, one of its words too (杭州支援湖北 speaks of
+    湖北 and 医务工作者, not of 湖北's GDP)."""
+    topic = [t for t in topic if t not in word and word not in t]
+    return any(word in p.text and (not topic or any(t in p.text for t in topic)) for p in index.paragraphs.values())
+
+
+def choose(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer, require_confidence: bool) -> Answer:
+    return extract_answer(query, hits, pool, scorer, require_confidence)
+
+
+def example_question(index: Index) -> str:
+    return "去年地区生产总值增长多少？"
+
+
+def welcome(index: Index) -> str:
+    """The reply to a greeting: what this is, and questions to try."""
+    titles = "、".join(dict.fromkeys(d.get("title") or d["id"] for d in index.documents))
+    return (f"您好！我可以回答关于{titles}的问题，答案都摘自报告原文并注明出处。"
+            "可以试试：去年地区生产总值增长多少？今年的主要预期目标是什么？")
 
 
 def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10) -> tuple[Query, list[Hit]]:
     """The analysed question and its ranked chunks; `mode` "dense" or "bm25" gives a single retriever."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
-    query = parse(clean_question(question), user_questions(history), doc_year, index.bm25.vocab_dict)
+    query = parse(clean_question(question), user_questions(history), doc_year, index.bm25.vocab_dict,
+                  scope_words(report_places(index)))
     vector = embedder_for(index).embed_queries([query.resolved])[0] if mode != "bm25" else None
     return query, retrieve(index, query, vector, k=k, mode=mode)

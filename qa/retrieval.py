@@ -66,6 +66,12 @@ def covered_years(index: Index) -> set[int]:
     return years
 
 
+def reviewed_years(index: Index) -> set[int]:
+    """Years whose results the report gives: the year reviewed and the years of a plan reviewed."""
+    return {year for p in index.paragraphs.values() if p.period.kind in DONE_KINDS
+            for year in range(p.period.start, p.period.end + 1)}
+
+
 def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int = 10, mode: str = "hybrid") -> list[Hit]:
     """Rank chunks for a query. `mode` is "hybrid", "dense" or "bm25" (the last two are baselines)."""
     n = len(index.chunks)

@@ -1,0 +1,371 @@
+"""Candidate stage: every sentence (or clause) of the retrieved text that might answer, and what it looks like.
+
+Each candidate carries the extract it would answer with and a feature vector that carries from report to
+report (closeness in meaning, word and character overlap weighted by rarity, figure, unit and measure
+fit, period fit, place in the ranking). The learned scorer (qa/scorer.py) turns these into a probability.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.chunking import spans
+from qa.figures import clean_indicator as _clean_indicator
+from qa.figures import extract_figures, is_change_rate, measure_of
+from qa.index import Index
+from qa.query import GENERIC_ASKS, Query, strip_period
+from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
+from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
+
+CLAUSE_END = re.compile(r"(?<=[，：])")
+LONG_SENTENCE = 60  # characters; longer sentences are narrowed to the clauses that answer
+SENTENCE_POOL = 5  # hits whose sentences compete for the answer
+RARE_IDF = 2.0  # BM25 idf over chunks: in at most about one chunk in eight
+TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
+DAY = re.compile(r"\d+\s*[月日号]|[一二三四五六七八九十]+月")
+SALUTATION = re.compile(r"^(各位代表|同志们|各位委员)[，：！]?")
+
+# The features, in the order the scorer's weights are stored (qa/data/scorer.json names them too).
+FEATURES = (
+    "coverage", "coverage_heading", "coverage_extract", "bigrams", "cosine", "closeness", "chunk_cosine",
+    "fused", "bm25", "rank", "period_exact", "period_other", "tense_fit", "asks_met", "has_figure",
+    "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
+    "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
+    "english", "followup", "year_named", "other_year_named",
+)
+YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible answer: a sentence of a hit, the extract (its answering clauses) and its features."""
+
+    hit: Hit
+    start: int  # the sentence's span within the hit's paragraph
+    end: int
+    extract: tuple[int, int]  # the answer's span within the paragraph
+    features: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        return self.hit.paragraph.text[self.extract[0] : self.extract[1]]
+
+    def feature(self, name: str) -> float:
+        return self.features[FEATURES.index(name)]
+
+
+def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
+    """Every sentence of the best-ranked hits, narrowed to its answering clauses, with its features."""
+    rows = []
+    for rank, hit in enumerate(hits[:SENTENCE_POOL]):
+        offset = hit.chunk.start - hit.paragraph.start
+        for number, (a, b) in enumerate(spans(hit.chunk.text)):
+            cosine = hit.sentence_dense[number] if number < len(hit.sentence_dense) else hit.dense
+            rows.append((rank, hit, offset + a, offset + b, cosine))
+    if not rows:
+        return []
+    cosines = [r[4] for r in rows]
+    low, high = min(cosines), max(cosines)
+    top_score = hits[0].score or 1.0
+    top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
+    unknown = _unknown_share(index, query)
+    english = float(not has_cjk(query.asked))
+    coverages = [coverage(index, query, hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
+    best_coverage = max(coverages)
+    out = []
+    for (rank, hit, a, b, cosine), cov in zip(rows, coverages):
+        text = hit.paragraph.text
+        sentence = text[a:b]
+        extract = _trim(text, *_narrow(index, query, text, a, b))
+        piece = text[extract[0] : extract[1]]
+        fit = period_fit(hit.paragraph.period, query.years) if query.years else 1.0
+        figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in piece]
+        count_fit = figure_fit(index, query, sentence, piece) if query.wants_count else 1.0
+        values = {
+            "coverage": cov,
+            "coverage_heading": coverage(index, query, sentence + " " + hit.paragraph.heading),
+            "coverage_extract": coverage(index, query, piece),
+            "bigrams": bigram_overlap(query, sentence),
+            "cosine": cosine,
+            "closeness": (cosine - low) / (high - low) if high > low else 0.0,
+            "chunk_cosine": hit.dense,
+            "fused": hit.score / top_score,
+            "bm25": hit.bm25 / top_bm25,
+            "rank": 1.0 / (rank + 1),
+            "period_exact": float(fit == PERIOD_EXACT),
+            "period_other": float(fit == PERIOD_OTHER),
+            "tense_fit": float(not query.years and tense_fit(hit.paragraph.period, query.looks_ahead) > 1),
+            "asks_met": _asks_met(query, sentence),
+            "has_figure": float(bool(figures)),
+            "wants_figure_no_figure": float(query.wants_figure and not figures),
+            "count_fit": count_fit if query.wants_count else 0.0,
+            "count_no_figure": float(query.wants_count and not figures),
+            "measure_named": float(query.wants_count and any(_measures(query, sentence, f) for f in figures)),
+            "unit_missing": float(bool(query.unit) and not any(query.unit in f.unit for f in figures)),
+            "day_missing": float(query.asks_day and not DAY.search(piece)),
+            "end_level": float(_end_level(query, hit, sentence, figures)),
+            "front": float(hit.paragraph.kind in ("front", "title")),
+            "short": float(len(SALUTATION.sub("", piece)) < 8),
+            "list_announce": float(piece.rstrip().endswith("：") or sentence.rstrip().endswith("：")),
+            "log_len": math.log1p(len(piece)) / 5,
+            "unknown_topic": unknown,
+            "best_cosine": high,
+            "best_coverage": best_coverage,
+            "english": english,
+            "followup": float(query.is_followup),
+            "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
+            "other_year_named": float(_names_other_year(query, sentence)),
+        }
+        out.append(Candidate(hit, a, b, extract, tuple(float(values[name]) for name in FEATURES)))
+    return out
+
+
+def _opening(text: str) -> str:
+    return re.split(r"[。！？]", text, maxsplit=1)[0]
+
+
+def _names_year(query: Query, text: str) -> bool:
+    """The text names the one year asked about: the time of a sentence, not only of its section."""
+    return bool(query.years) and query.years[0] == query.years[1] and f"{query.years[0]}年" in text
+
+
+def _names_other_year(query: Query, text: str) -> bool:
+    if not query.years:
+        return False
+    return any(not query.years[0] <= int(y) <= query.years[1] for y in YEAR_WORD.findall(text))
+
+
+def _end_level(query: Query, hit: Hit, sentence: str, figures) -> bool:
+    """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year."""
+    period = hit.paragraph.period
+    return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
+                and any(not is_change_rate(f, sentence) for f in figures) and re.search(r"[到至]|达|突破|超过", sentence))
+
+
+def _unknown_share(index: Index, query: Query) -> float:
+    """Share of the question's topic (by rarity) that the index has never seen: "美国总统" in a work report."""
+    words = [t for t in query.topic if has_cjk(t) or t.isascii() and t.isalpha()]
+    if not words:
+        return 0.0
+    vocab = index.bm25.vocab_dict
+    known_bridged = bool(query.bridged) and any(t in vocab for t in query.bridged)
+    unknown = [t for t in words if t not in vocab and not (known_bridged and t.isascii())]
+    return len(unknown) / len(words)
+
+
+def bigram_overlap(query: Query, text: str) -> float:
+    """Share of the question's character bigrams (topic part, and bridged terms) found in the text."""
+    asked = normalize(strip_period(query.resolved)) + " " + " ".join(query.bridged)
+    grams = {asked[i : i + 2] for i in range(len(asked) - 1) if has_cjk(asked[i : i + 2]) and " " not in asked[i : i + 2]}
+    grams -= _QUESTION_BIGRAMS
+    if not grams:
+        return 0.0
+    return sum(g in text for g in grams) / len(grams)
+
+
+_QUESTION_BIGRAMS = frozenset({"多少", "哪些", "什么", "怎么", "是多", "少个", "有多", "了多", "几个", "哪个", "如何", "是否",
+                               "请问", "报告", "政府", "工作"})
+
+
+def idf(index: Index, token: str) -> float:
+    """BM25's idf of a token over the indexed chunks (0 for a token the index does not know)."""
+    return index.token_idf.get(token, 0.0)
+
+
+def coverage(index: Index, query: Query, text: str) -> float:
+    """Share of the question's topic (weighted by rarity) that appears in `text`.
+
+    Topic words the index has never seen count fully against it: "房价" in a report that never
+    mentions it leaves the question uncovered. Where vocabulary bridges apply ("网上卖东西" ->
+    网络零售), the report's own terms may cover the question instead of its everyday words.
+    """
+    present = _tokens_of(text)
+    return max(_covered(index, query.topic, present), _bridges_covered(query, text))
+
+
+def _bridges_covered(query: Query, text: str) -> float:
+    """Share of the question's bridges (GDP -> 地区生产总值 / 经济总量 …) that the text says in one of their ways."""
+    if not query.bridge_sets:
+        return 0.0
+    return sum(any(term in text for term in terms) for terms in query.bridge_sets) / len(query.bridge_sets)
+
+
+@lru_cache(maxsize=16384)
+def _figures_of(text: str) -> tuple:
+    """Each candidate sentence is read for figures several times per ask."""
+    return tuple(extract_figures(text))
+
+
+@lru_cache(maxsize=16384)
+def _tokens_of(text: str) -> frozenset[str]:
+    """Report sentences recur from question to question: jieba once per sentence, not per ask."""
+    return frozenset(tokenize(text))
+
+
+def _covered(index: Index, words: tuple[str, ...], present: frozenset[str]) -> float:
+    words = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
+    if not words:
+        return 0.0
+    weight = {t: idf(index, t) or max_idf(index) for t in words}
+    return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
+
+
+def max_idf(index: Index) -> float:
+    n = len(index.chunks)
+    return math.log(1 + (n - 0.5) / 1.5)
+
+
+def _has_figure(text: str) -> bool:
+    return bool(_figures_of(text))
+
+
+def _measures_asked(query: Query, sentence: str) -> bool:
+    """A figure of the sentence measures what the question names (the figures table's indicator)."""
+    return any(_measures(query, sentence, f) for f in _figures_of(sentence))
+
+
+def _asks_met(query: Query, text: str) -> float:
+    """Share of the asked kinds of value (增长, 目标…) the text speaks of."""
+    return sum(a in text for a in query.asks) / len(query.asks) if query.asks else 0.0
+
+
+def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tuple[int, int]:
+    """Within a long sentence, keep the clause that best covers the question (and its figure)."""
+    if end - start <= LONG_SENTENCE:
+        return start, end
+    clauses = [(start + a, start + b) for a, b in spans(text[start:end], CLAUSE_END)]
+    if len(clauses) <= 1:
+        return start, end
+
+    def clause_score(i: int) -> float:
+        a, b = clauses[i]
+        piece = text[a:b]
+        figure = 0.15 if query.wants_figure and _has_figure(piece) else 0
+        measure = 0.2 if query.wants_count and _measures_asked(query, piece) else 0
+        return coverage(index, query, piece) + 0.2 * _asks_met(query, piece) + figure + measure - 0.001 * i
+
+    best = max(range(len(clauses)), key=clause_score)
+    a, b = clauses[best]
+    if query.wants_figure and not _has_figure(text[a:b]) and best + 1 < len(clauses):
+        b = clauses[best + 1][1]  # "全年地区生产总值，" then "增长3.9%": take the figure that follows
+    if text[a:b].rstrip().endswith("：") and best + 1 < len(clauses):
+        b = end  # "办成了一系列大事要事：" announces what follows: the list is the answer
+    return a, b
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in "，；：、。 ":
+        end -= 1
+    return start, end
+
+
+def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float:
+    """1.0 when a figure in the extract measures what is asked, in the unit asked; less otherwise.
+
+    Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
+    measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
+    A unit that few of the report's figures carry (岁, 天) names the measure as well as a word does.
+    A rate of change ("增长3.9%") does not answer a question about a level ("总量是多少").
+    The factors are features for the scorer, not thresholds.
+    """
+    figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in extract]
+    if not figures:
+        return 0.0
+    fit = 1.0
+    named = [f for f in figures if _measures(query, sentence, f) or _telling_unit(index, query, f)]
+    # a target is often a growth rate ("目标是多少" -> "增长7%"); a result asked as a level is not
+    measured = [f for f in named if query.asks_change or query.looks_ahead or not is_change_rate(f, sentence)]
+    if all(_sibling_measure(index, query, f) for f in measured):
+        fit *= 0.4
+    if named and not measured:
+        fit *= 0.5
+    if query.unit and not any(query.unit in f.unit for f in figures):
+        fit *= 0.5
+    return fit
+
+
+def _sibling_measure(index: Index, query: Query, figure) -> bool:
+    """The figure and the question each narrow the same measure in their own way (货物出口 vs
+    服务外包出口额, 臭氧浓度 vs PM2.5年均浓度): the figure has a rare modifier the question does not use,
+    the question has rare words of its own just before the measure, and they share none."""
+    head, modifier = _split_indicator(figure.indicator)
+    if not modifier:
+        return False
+    figure_modifiers = _modifiers(index, modifier, unknown=False)
+    at = query.resolved.find(head)
+    run = re.search(r"[\u4e00-\u9fff]+$", query.resolved[:at]) if at > 0 else None
+    asked_modifiers = _modifiers(index, strip_period(run.group()), unknown=True) if run else set()
+    wording = query.resolved + " " + " ".join(query.bridged)
+    return (bool(asked_modifiers) and not asked_modifiers & figure_modifiers
+            and any(w not in wording for w in figure_modifiers))
+
+
+@lru_cache(maxsize=16384)
+def _split_indicator(indicator: str) -> tuple[str, str]:
+    """(head, modifier): "货物出口" -> ("出口", "货物"); one dictionary word is split at its longest
+    word-suffix: "臭氧浓度" -> ("浓度", "臭氧")."""
+    words = [w for w in _jieba().lcut(indicator) if w.strip()]
+    if len(words) > 1:
+        return words[-1], "".join(words[:-1])
+    suffixes = [w for w in _jieba().lcut_for_search(indicator) if w != indicator and len(w) > 1 and indicator.endswith(w)]
+    if not suffixes:
+        return indicator, ""
+    head = max(suffixes, key=len)
+    return head, indicator[: -len(head)]
+
+
+def _modifiers(index: Index, text: str, unknown: bool) -> set[str]:
+    """Words of `text` that the report uses rarely (or, with `unknown`, never): what tells one kind of
+    a measure from another. Runs of single characters are rejoined, as jieba splits a word it does
+    not know into characters (外包 -> 外, 包)."""
+    words = _modifier_words(text)
+    return {w for w in words if has_cjk(w) and len(w) > 1 and w not in QUESTION_WORDS and w not in GENERIC_ASKS
+            and (idf(index, w) or (max_idf(index) if unknown else 0)) >= RARE_IDF}
+
+
+@lru_cache(maxsize=16384)
+def _modifier_words(text: str) -> tuple[str, ...]:
+    """jieba's words of `text` and their sub-words; a run of single characters becomes one word."""
+    words: list[str] = []
+    run = ""
+    for w in _jieba().lcut(text):
+        if len(w) == 1 and has_cjk(w) and w not in QUESTION_WORDS:  # 了, 的, 多 end a run, never join it
+            run += w
+            continue
+        if run:
+            words.append(run)
+            run = ""
+        words.append(w)
+    if run:
+        words.append(run)
+    words += [sub for w in words for sub in _jieba().lcut_for_search(w) if sub != w]
+    return tuple(words)
+
+
+def _telling_unit(index: Index, query: Query, figure) -> bool:
+    measure = measure_of(figure.unit)
+    return bool(query.unit) and query.unit == measure and index.unit_shares.get(measure, 0.0) <= TELLING_UNIT
+
+
+def _measures(query: Query, sentence: str, figure) -> bool:
+    """The question names what the figure measures: the head word of its indicator, or of any
+    indicator listed before it with 、 or 和 ("一般性支出、“三公”经费、培训费和会议费均压减10%" measures all four)."""
+    if not figure.indicator:
+        return False
+    clause = re.split(r"[，；：。]", sentence[: figure.start])[-1]
+    listed = [_clean_indicator(p) for p in re.split(r"[、和]", clause)[:-1]]
+    asked = query.resolved + " " + " ".join(query.bridged)
+    words = set(query.tokens) | set(query.bridged)
+    for head in {_head(i) for i in [figure.indicator, *listed] if i}:
+        if head in words or (len(head) > 1 and head in asked):
+            return True
+    return False
+
+
+@lru_cache(maxsize=16384)
+def _head(indicator: str) -> str:
+    words = [w for w in _jieba().lcut(indicator) if w.strip()]
+    return words[-1] if words else indicator

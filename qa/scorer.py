@@ -1,0 +1,103 @@
+"""Answer scorer: two logistic models over candidate features, trained by `python -m eval.train`, stored as JSON.
+
+The ranker scores every candidate, from its features and from how far each falls short of the question's
+best candidate on it (so a sentence is judged against its rivals); the best one is the answer. The answerability model reads the best
+candidate (its ranker score, its lead over the runner-up, its features) and gives the probability that it
+answers the question; below a threshold chosen on the dev questions for few false refusals, the pipeline
+says the report does not say. Plain weights in a data file: loading and scoring need only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qa.candidates import FEATURES, Candidate
+from qa.errors import ModelError
+
+SCORER_PATH = Path(__file__).parent / "data" / "scorer.json"
+ANSWER_FEATURES = ("rank_score", "rank_lead", *FEATURES)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A logistic model on standardized features: z = intercept + coef · (x - mean) / scale."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def z(self, x: np.ndarray) -> np.ndarray:
+        return self.intercept + ((x - self.mean) / self.scale) @ self.coef
+
+    def to_json(self) -> dict:
+        return {"mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
+                "intercept": round(float(self.intercept), 8)}
+
+    @classmethod
+    def from_json(cls, data: dict, width: int) -> Linear:
+        parts = [np.asarray(data[k], dtype=float) for k in ("mean", "scale", "coef")]
+        if any(p.shape != (width,) for p in parts) or not np.all(parts[1] > 0) or not all(map(np.all, map(np.isfinite, parts))):
+            raise ValueError("weights of the wrong shape or not finite")
+        return cls(*parts, float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class Scorer:
+    ranker: Linear
+    answerable: Linear
+    threshold: float  # answer only when the best candidate's probability reaches this
+    meta: dict = field(default_factory=dict)
+
+    def choose(self, features: np.ndarray) -> tuple[int, float]:
+        """(row of the best candidate, probability that it answers); (-1, 0.0) for no candidates.
+        Ties go to the first row: the better-ranked hit."""
+        if not len(features):
+            return -1, 0.0
+        scores = self.ranker.z(relative(features))
+        order = np.argsort(-scores, kind="stable")
+        best = int(order[0])
+        lead = float(scores[best] - scores[order[1]]) if len(order) > 1 else 1.0
+        z = float(self.answerable.z(np.concatenate([[scores[best], lead], features[best]])))
+        return best, float(1 / (1 + np.exp(-np.clip(z, -30, 30))))
+
+    def best(self, pool: list[Candidate]) -> tuple[Candidate | None, float]:
+        row, probability = self.choose(matrix(pool))
+        return (pool[row] if row >= 0 else None), probability
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "answer_features": list(ANSWER_FEATURES), "threshold": self.threshold,
+                "ranker": self.ranker.to_json(), "answerable": self.answerable.to_json(), **self.meta}
+
+
+def relative(features: np.ndarray) -> np.ndarray:
+    """The ranker's input: each candidate's features, and their distance below the question's best."""
+    return np.hstack([features, features - features.max(axis=0)])
+
+
+def matrix(pool: list[Candidate]) -> np.ndarray:
+    return np.array([c.features for c in pool], dtype=float).reshape(len(pool), len(FEATURES))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(v), 8) for v in values]
+
+
+def load_scorer(path: Path = SCORER_PATH) -> Scorer:
+    """Read the scorer's weights; a missing, corrupt or outdated file says how to remake it."""
+    remake = "run `python -m eval.train` to retrain it (a few minutes)"
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ModelError(f"the answer scorer {path} was trained on other features than this version computes: {remake}")
+        scorer = Scorer(Linear.from_json(data["ranker"], 2 * len(FEATURES)),
+                        Linear.from_json(data["answerable"], len(ANSWER_FEATURES)), float(data["threshold"]),
+                        {k: v for k, v in data.items()
+                         if k not in ("features", "answer_features", "threshold", "ranker", "answerable")})
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"the answer scorer {path} cannot be read ({type(exc).__name__}: {exc}): {remake}") from exc
+    return scorer
