@@ -1,4 +1,9 @@
-"""`python -m eval`: score the pipeline (and baselines) on a QA file; exit 1 below the thresholds, 2 on bad input."""
+"""`python -m eval`: score the pipeline (and baselines) on every report's questions; exit 1 below the thresholds.
+
+Three views, side by side: dev (what the scorer is trained and the rules were tuned on), test (only ever
+scored), and leave-one-report-out (a scorer trained on every other report's dev questions, scored on all
+of the report left out). The gate reads test and leave-one-report-out, never dev. Exit 2 on bad input.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from eval.report import failure_lines, kind_table, metrics_table
+from eval.report import failure_lines, kind_table, metrics_table, split_table
 from eval.runner import EvalError, check_thresholds, load_questions, load_thresholds, run_system, summarise
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
-    parser.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"), help="questions (JSONL)")
-    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder")
+    parser.add_argument("--qa", type=Path, default=None,
+                        help="score only this question file (JSONL) on --index, as before (no splits, no gate on them)")
+    parser.add_argument("--index", type=Path, default=Path("index"), help="index folder for --qa")
+    parser.add_argument("--sets", type=Path, default=Path("eval/sets"), help="folder of per-report question sets")
     parser.add_argument("--json", type=Path, default=Path("eval/last-run.json"), help="where to write the results")
     parser.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.json"))
     parser.add_argument("--no-baselines", action="store_true", help="score only the pipeline")
@@ -26,53 +33,129 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse_args(argv)
     began = time.perf_counter()
+    from qa.errors import QAError
+
     try:
-        items = load_questions(args.qa)
         thresholds = load_thresholds(args.thresholds)
+        if args.qa:
+            return _single_file(args, thresholds, began)
+        return _all_reports(args, thresholds, began)
     except EvalError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
-    from eval.systems import PipelineSystem, TutorialRAG
-    from qa.errors import QAError
-    from qa.pipeline import embedder_for, load_index
-
-    try:
-        index = load_index(args.index)
-        embedder_for(index)
     except QAError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
+
+
+def _systems(index, baselines: bool):
+    from eval.systems import PipelineSystem, TutorialRAG
+
     systems = [PipelineSystem(index, "hybrid", "pipeline")]
-    if not args.no_baselines:
+    if baselines:
         systems += [PipelineSystem(index, "bm25"), PipelineSystem(index, "dense"), TutorialRAG(index)]
+    return systems
+
+
+def _single_file(args, thresholds: dict, began: float) -> int:
+    """One question file on one index: the metrics and failures (thresholds without a prefix apply)."""
+    from qa.pipeline import embedder_for, load_index
+
+    items = load_questions(args.qa)
+    index = load_index(args.index)
+    embedder_for(index)
     kinds = Counter(i["kind"] for i in items)
     print(f"{len(items)} questions from {args.qa} ({', '.join(f'{k} {n}' for k, n in kinds.items())}); index {args.index}")
-
     results, records = {}, {}
-    for system in systems:
+    for system in _systems(index, not args.no_baselines):
         records[system.name] = run_system(system, items, index)
         results[system.name] = summarise(records[system.name])
-    main_records = records["pipeline"]
-    metrics = results["pipeline"]["metrics"]
-    failed = check_thresholds(metrics, thresholds)
-    runtime = time.perf_counter() - began
-
     print("\n" + metrics_table(results) + "\n\n" + kind_table(results))
-    failures = failure_lines(main_records)
-    groups = Counter(r["failure"] for r in main_records if r["failure"])
-    print(f"\npipeline failures: {len(failures)} ({', '.join(f'{k} {n}' for k, n in groups.most_common())})")
-    print("\n".join(failures))
-    print(f"\nruntime {runtime:.1f} s")
+    print("\n".join(failure_lines(records["pipeline"])))
+    plain = {k: v for k, v in thresholds.items() if "." not in k}
+    return _finish(args, {"qa_file": str(args.qa), "systems": results, "questions": records,
+                          "failures": [r for r in records["pipeline"] if r["failure"]]},
+                   check_thresholds(results["pipeline"]["metrics"], plain), began)
 
-    out = {
-        "qa_file": str(args.qa), "index": str(args.index), "model": index.model_id,
-        "run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runtime_s": round(runtime, 1),
-        "n_questions": len(items), "kinds": dict(kinds), "thresholds": thresholds, "threshold_failures": failed,
-        "systems": results, "failures": [r for r in main_records if r["failure"]], "questions": records,
-    }
+
+def _all_reports(args, thresholds: dict, began: float) -> int:
+    from eval.sets import index_for, load_sets
+    from eval.train import prepare_set, score, train
+
+    sets = load_sets(args.sets)
+    if not sets:
+        raise EvalError(f"no question sets in {args.sets}")
+    per_set, prepared, records_out, latencies = {}, {}, {}, []
+    for question_set in sets:
+        index = index_for([question_set.report])
+        items = list(question_set.items)
+        kinds = Counter(i["kind"] for i in items)
+        print(f"\n## {question_set.name}: {len(items)} questions ({', '.join(f'{k} {n}' for k, n in kinds.items())})")
+        results = {}
+        for system in _systems(index, not args.no_baselines):
+            records = run_system(system, items, index)
+            for record, item in zip(records, items):
+                record["split"] = item["split"]
+            results[system.name] = {split: summarise([r for r in records if r["split"] == split])
+                                    for split in ("dev", "test") if any(r["split"] == split for r in records)}
+            if system.name == "pipeline":
+                records_out[question_set.name] = records
+                latencies += [r["latency_ms"] for r in records]
+                for split, summary in results["pipeline"].items():
+                    print(f"{split}: " + ", ".join(f"{k} {_f(summary['metrics'][k])}" for k in
+                                                   ("grounded_accuracy", "abstention", "false_refusal", "recall@5")))
+        per_set[question_set.name] = results
+        prepared[question_set.name] = prepare_set(question_set, index)
+
+    loro = {}
+    for question_set in sets:
+        left_out = train([s for s in sets if s.name != question_set.name],
+                         {n: rows for n, rows in prepared.items() if n != question_set.name})
+        loro[question_set.name] = score(prepared[question_set.name], left_out)
+
+    pooled = {split: summarise([r for rows in records_out.values() for r in rows if r["split"] == split])
+              for split in ("dev", "test")}
+    loro_rows = [r for rows in prepared.values() for r in rows]
+    pooled_loro = _pooled_loro(loro, prepared)
+    print("\n" + split_table(per_set, loro, pooled, pooled_loro))
+    test_records = [r for rows in records_out.values() for r in rows if r["split"] == "test"]
+    print("\ntest questions by kind (all reports):\n" + kind_table({"pipeline": summarise(test_records)}))
+    print("\ntest failures:")
+    print("\n".join(failure_lines(test_records)))
+
+    metrics = {f"test.{k}": v for k, v in pooled["test"]["metrics"].items()}
+    metrics |= {f"loro.{k}": v for k, v in pooled_loro.items()}
+    metrics |= {f"dev.{k}": v for k, v in pooled["dev"]["metrics"].items()}
+    metrics["latency_p50_ms"] = summarise([{"latency_ms": x, "answerable": False, "found": False, "answer": "",
+                                            "kind": "-", "rank": None, "grounded": False} for x in latencies]
+                                          )["metrics"]["latency_p50_ms"]
+    failed = check_thresholds(metrics, {k: v for k, v in thresholds.items() if not k.startswith("dev.")})
+    out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
+           "pooled_loro": pooled_loro, "gate_metrics": metrics, "questions": records_out, "n_loro_rows": len(loro_rows)}
+    return _finish(args, out, failed, began)
+
+
+def _pooled_loro(loro: dict, prepared: dict) -> dict:
+    """Leave-one-report-out metrics over all questions: each report's counts weighted by its size."""
+    answerable = {n: sum(bool(r.item["answers"]) for r in rows) for n, rows in prepared.items()}
+    unanswerable = {n: len(rows) - answerable[n] for n, rows in prepared.items()}
+    a, u = sum(answerable.values()), sum(unanswerable.values())
+    return {"grounded_accuracy": sum(loro[n]["grounded_accuracy"] * answerable[n] for n in loro) / max(a, 1),
+            "false_refusal": sum(loro[n]["false_refusal"] * answerable[n] for n in loro) / max(a, 1),
+            "abstention": sum(loro[n]["abstention"] * unanswerable[n] for n in loro) / max(u, 1)}
+
+
+def _f(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _finish(args, out: dict, failed: list[str], began: float) -> int:
+    runtime = time.perf_counter() - began
+    out |= {"run_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runtime_s": round(runtime, 1),
+            "threshold_failures": failed}
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
-    print(f"wrote {args.json}")
+    args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1, default=str), "utf-8")
+    print(f"\nruntime {runtime:.1f} s; wrote {args.json}")
     if failed:
         print("BELOW THRESHOLD (" + str(args.thresholds) + "):\n  " + "\n  ".join(failed))
         return 1

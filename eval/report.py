@@ -56,3 +56,28 @@ def failure_lines(records: list[dict]) -> list[str]:
             got.append(f"gold rank {r['rank'] or '>10'}")
         lines.append(f"  {r['failure']:<21} {r['id']} ({r['kind']}) Q: {_short(asked, 60)}\n  {'':<21} " + " | ".join(got))
     return lines
+
+
+def split_table(per_set: dict, loro: dict, pooled: dict, pooled_loro: dict) -> str:
+    """Per report: grounded / abstention / false refusals on dev, on test, and left out; baselines' test grounded."""
+    baselines = [b for b in next(iter(per_set.values())) if b != "pipeline"]
+    head = (f"{'report':<16}{'dev g/abs/fr':>18}{'test g/abs/fr':>18}{'left-out g/abs/fr':>20}"
+            + "".join(f"{b + ' test g':>16}" for b in baselines))
+    lines = [head]
+
+    def triple(metrics: dict | None) -> str:
+        if not metrics:
+            return "-"
+        return "/".join(_fmt(metrics.get(k), 2) for k in ("grounded_accuracy", "abstention", "false_refusal"))
+
+    for name, results in per_set.items():
+        dev, test = results["pipeline"].get("dev"), results["pipeline"].get("test")
+        lines.append(f"{name:<16}{triple(dev and dev['metrics']):>18}{triple(test and test['metrics']):>18}"
+                     f"{triple(loro.get(name)):>20}"
+                     + "".join(f"{_fmt((results[b].get('test') or {}).get('metrics', {}).get('grounded_accuracy'), 2):>16}"
+                               for b in baselines))
+    lines.append(f"{'all':<16}{triple(pooled['dev']['metrics']):>18}{triple(pooled['test']['metrics']):>18}"
+                 f"{triple(pooled_loro):>20}")
+    lines.append("(g = grounded accuracy, abs = abstention on unanswerable, fr = false refusals; left-out: a scorer "
+                 "trained without that report, scored on all its questions)")
+    return "\n".join(lines)

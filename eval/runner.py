@@ -13,6 +13,9 @@ METRICS = ("recall@1", "recall@5", "mrr@10", "grounded_accuracy", "abstention", 
            "latency_p50_ms", "latency_p95_ms", "answer_chars_median")
 
 
+SCOPES = ("test", "loro", "dev")  # a threshold "test.grounded_accuracy" bounds the test split's metric
+
+
 class EvalError(Exception):
     """A problem with the eval's inputs (question file, thresholds): exit 2."""
 
@@ -121,8 +124,9 @@ def load_thresholds(path: Path) -> dict:
         raise EvalError(f"cannot read the thresholds file {path}: {exc}") from exc
     if not isinstance(thresholds, dict) or not all(isinstance(v, (int, float)) for v in thresholds.values()):
         raise EvalError(f"{path} must be a JSON object of metric name -> number")
-    unknown = [n for n in thresholds if (n.removesuffix("_max")) not in METRICS]
+    unknown = [n for n in thresholds if n.removesuffix("_max").split(".", 1)[-1] not in METRICS
+               or ("." in n and n.split(".", 1)[0] not in SCOPES)]
     if unknown:
-        raise EvalError(f"{path}: unknown metric(s) {', '.join(unknown)} (known: {', '.join(METRICS)}; "
-                        "add _max for an upper bound)")
+        raise EvalError(f"{path}: unknown metric(s) {', '.join(unknown)} (known: {', '.join(METRICS)}, each maybe "
+                        f"after {', '.join(s + '.' for s in SCOPES)}; add _max for an upper bound)")
     return thresholds

@@ -1,0 +1,99 @@
+"""Question sets for many reports, their dev/test splits, and one index per report (built once, cached).
+
+`eval/qa.jsonl` is the bundled Hangzhou report's dev set (the rules were tuned on it); every file in
+`eval/sets/` names its report (a path under ../shared/data) and splits each question into dev or test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.runner import EvalError, load_questions
+from qa.settings import PROJECT_ROOT, Settings
+
+SETS_DIR = PROJECT_ROOT / "eval" / "sets"
+BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
+BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
+# Code whose change changes what an index holds: a cached index built by other code is rebuilt.
+INDEX_CODE = ("source.py", "periods.py", "chunking.py", "index.py", "tokens.py", "embedding.py")
+
+
+def shared_data() -> Path:
+    return Path(os.environ.get("QA_SHARED_DATA") or PROJECT_ROOT.parent / "shared" / "data")
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    name: str  # e.g. "jiangsu-2026"
+    report: str  # path under shared/data
+    items: tuple[dict, ...]  # load_questions rows, each with "split"
+
+    def split(self, name: str) -> list[dict]:
+        return [i for i in self.items if i["split"] == name]
+
+
+def load_sets(directory: Path = SETS_DIR, bundled_dev: Path | None = BUNDLED_DEV) -> list[QuestionSet]:
+    """Every report's questions; the bundled report's dev set (qa.jsonl) joins its test set (sets/hangzhou-…)."""
+    by_report: dict[str, list[dict]] = {}
+    names: dict[str, str] = {}
+    for path in sorted(Path(directory).glob("*.jsonl")):
+        raw = [r for r in _raw_rows(path)]
+        items = load_questions(path)
+        for item, row in zip(items, raw):
+            report = row.get("report")
+            if not isinstance(report, str) or row.get("split") not in ("dev", "test"):
+                raise EvalError(f"{path}: question {item['id']} needs a `report` path and a `split` of dev or test")
+            by_report.setdefault(report, []).append(dict(item, split=row["split"], report=report))
+            names.setdefault(report, path.stem)
+    if bundled_dev is not None and Path(bundled_dev).is_file():
+        dev = [dict(i, split="dev", report=BUNDLED_REPORT) for i in load_questions(bundled_dev)]
+        by_report[BUNDLED_REPORT] = dev + by_report.get(BUNDLED_REPORT, [])
+        names.setdefault(BUNDLED_REPORT, "hangzhou-2021")
+    return [QuestionSet(names[r], r, tuple(items)) for r, items in by_report.items()]
+
+
+def _raw_rows(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+
+
+def report_path(report: str) -> Path:
+    """The bundled report is the project's own; every other report stays in ../shared/data."""
+    if report == BUNDLED_REPORT:
+        return PROJECT_ROOT / "data" / BUNDLED_REPORT
+    path = shared_data() / report
+    if not path.is_file():
+        raise EvalError(f"the report {report} is not in {shared_data()}: put ../shared beside the clone, "
+                        "or set QA_SHARED_DATA to its data folder")
+    return path
+
+
+def index_for(reports: list[str], settings: Settings | None = None, progress=print):
+    """An index of these reports: the committed one for the bundled report, else built once into the cache."""
+    from qa import index as index_files
+    from qa.errors import QAError
+    from qa.onnx_model import model_id_for
+    from qa.pipeline import build_index, load_index
+
+    settings = settings or Settings.from_env()
+    if reports == [BUNDLED_REPORT]:
+        return load_index(settings=settings)
+    paths = [report_path(r) for r in reports]
+    digest = hashlib.sha256(model_id_for(settings).encode())
+    for path in paths:
+        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    for name in INDEX_CODE:
+        digest.update((PROJECT_ROOT / "qa" / name).read_bytes())
+    directory = settings.cache_dir / "eval-indexes" / digest.hexdigest()[:16]
+    try:
+        return load_index(directory, settings=settings)
+    except QAError:
+        pass
+    progress(f"building the eval index of {', '.join(reports)} into {directory}")
+    built = build_index(paths, settings)
+    index_files.save(built, directory)
+    return load_index(directory, settings=settings)

@@ -1,0 +1,180 @@
+"""`python -m eval.train`: train the answer scorer on the dev questions of every report, save qa/data/scorer.json.
+
+Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
+labelled right when its extract holds an accepted answer and its paragraph the evidence. A logistic
+regression learns P(right | features); the refusal threshold is the one that, on the same dev questions,
+refuses the most unanswerable questions while false refusals stay within FALSE_REFUSAL_BUDGET.
+Deterministic: retraining from the repo gives the same weights and metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import contains_any
+from eval.sets import QuestionSet, index_for, load_sets
+from qa.candidates import FEATURES
+from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, relative
+
+FALSE_REFUSAL_BUDGET = 0.05
+C = 1.0  # inverse regularization strength of both logistic regressions
+
+
+@dataclass
+class Prepared:
+    """One question, prepared once: the candidates' features and labels, or the answer a rule gave."""
+
+    item: dict
+    report: str
+    early: object  # qa.answer.Answer or None
+    features: np.ndarray  # candidates × features
+    labels: np.ndarray  # 1 where the candidate's extract answers and its paragraph holds the evidence
+    texts: list[tuple[str, str]]  # (extract, paragraph) per candidate
+
+
+def prepare_set(question_set: QuestionSet, index, items: list[dict] | None = None) -> list[Prepared]:
+    from qa.pipeline import prepare
+
+    rows = []
+    for item in items if items is not None else question_set.items:
+        p = prepare(index, item["question"], tuple(item["history"]))
+        texts = [(c.text, c.hit.paragraph.text) for c in p.pool]
+        labels = np.array([float(bool(item["answers"]) and contains_any(t, item["answers"]) and
+                                 contains_any(para, item["evidence"])) for t, para in texts])
+        features = np.array([c.features for c in p.pool], dtype=float).reshape(len(p.pool), len(FEATURES))
+        rows.append(Prepared(item, question_set.report, p.early, features, labels, texts))
+    return rows
+
+
+def decide(row: Prepared, scorer: Scorer) -> tuple[bool, str, str, float]:
+    """(found, answer text, cited paragraph, probability) as `ask` gives them with this scorer."""
+    if row.early is not None:
+        cited = row.early.citations[0].text if row.early.citations else ""
+        return bool(row.early.found), row.early.text, cited, float(row.early.found)
+    best, probability = scorer.choose(row.features)
+    if best < 0:
+        return False, "", "", 0.0
+    text, paragraph = row.texts[best]
+    return probability >= scorer.threshold, text, paragraph, probability
+
+
+def score(rows: list[Prepared], scorer: Scorer) -> dict:
+    """Grounded accuracy, abstention and false refusals of these questions under a scorer."""
+    answerable = [r for r in rows if r.item["answers"]]
+    unanswerable = [r for r in rows if not r.item["answers"]]
+    grounded = refused = abstained = 0
+    for row in answerable:
+        found, text, paragraph, _ = decide(row, scorer)
+        refused += not found
+        grounded += found and contains_any(text, row.item["answers"]) and contains_any(paragraph, row.item["evidence"])
+    for row in unanswerable:
+        abstained += not decide(row, scorer)[0]
+    return {"n": len(rows), "grounded_accuracy": grounded / max(len(answerable), 1),
+            "abstention": abstained / max(len(unanswerable), 1), "false_refusal": refused / max(len(answerable), 1)}
+
+
+def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
+    model.fit((X - mean) / scale, y)
+    return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
+
+
+def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
+    """The ranker on every candidate (right or not), then the answerability model on each question's best
+    candidate (does it answer?), then the refusal threshold on the same rows."""
+    pooled = [r for r in rows if len(r.features) and r.early is None]
+    ranker = _logistic(np.vstack([relative(r.features) for r in pooled]), np.concatenate([r.labels for r in pooled]),
+                       C, balanced=True)
+    X, y = [], []
+    for row in pooled:
+        scores = ranker.z(relative(row.features))
+        order = np.argsort(-scores, kind="stable")
+        lead = scores[order[0]] - scores[order[1]] if len(order) > 1 else 1.0
+        X.append(np.concatenate([[scores[order[0]], lead], row.features[order[0]]]))
+        y.append(row.labels[order[0]])
+    answerable = _logistic(np.array(X), np.array(y), C, balanced=False)
+    return _with_threshold(Scorer(ranker, answerable, 0.5, meta or {}), rows)
+
+
+def _with_threshold(scorer: Scorer, rows: list[Prepared]) -> Scorer:
+    """The threshold that refuses the most unanswerable questions within the false-refusal budget."""
+    best = None
+    for threshold in np.round(np.arange(0.01, 0.99, 0.01), 2):
+        metrics = score(rows, replace(scorer, threshold=float(threshold)))
+        if metrics["false_refusal"] <= FALSE_REFUSAL_BUDGET:
+            key = (metrics["abstention"], metrics["grounded_accuracy"], -threshold)
+            if best is None or key > best[0]:
+                best = (key, float(threshold))
+    return replace(scorer, threshold=best[1] if best else 0.01)
+
+
+def training_hash(sets: list[QuestionSet]) -> str:
+    """sha256 of what the scorer is trained on: the dev questions and their reports' bytes."""
+    from eval.sets import report_path
+
+    digest = hashlib.sha256()
+    for question_set in sorted(sets, key=lambda s: s.name):
+        digest.update(hashlib.sha256(report_path(question_set.report).read_bytes()).digest())
+        for item in question_set.split("dev"):
+            digest.update(json.dumps([item["id"], item["question"], item["answers"], item["evidence"], item["history"]],
+                                     ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def prepare_all(sets: list[QuestionSet], progress=print) -> dict[str, list[Prepared]]:
+    """Every question of every set, prepared on its report's own index."""
+    out = {}
+    for question_set in sets:
+        index = index_for([question_set.report], progress=progress)
+        out[question_set.name] = prepare_set(question_set, index)
+    return out
+
+
+def dev_rows(prepared: dict[str, list[Prepared]], exclude: str | None = None) -> list[Prepared]:
+    return [r for name, rows in prepared.items() if name != exclude for r in rows if r.item["split"] == "dev"]
+
+
+def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Scorer:
+    rows = dev_rows(prepared)
+    meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
+                           "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
+            "model": f"two sklearn LogisticRegression(C={C}): a ranker over candidates (balanced classes), then "
+                     f"answerability of the best; threshold for false refusals <= {FALSE_REFUSAL_BUDGET} on dev"}
+    scorer = fit(rows, meta)
+    return replace(scorer, meta=dict(scorer.meta, dev_metrics={k: round(v, 4) for k, v in score(rows, scorer).items()}))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__)
+    parser.add_argument("--out", type=Path, default=SCORER_PATH, help="where to write the scorer")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    sets = load_sets()
+    prepared = prepare_all(sets)
+    scorer = train(sets, prepared)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(scorer.to_json(), ensure_ascii=False, indent=1) + "\n", "utf-8")
+    print(f"trained on {scorer.meta['trained_on']['dev_questions']} dev questions "
+          f"({scorer.meta['trained_on']['candidates']} candidates) in {time.perf_counter() - began:.0f} s; "
+          f"threshold {scorer.threshold}; dev {scorer.meta['dev_metrics']}")
+    ranked = (*FEATURES, *(f"{n}_below_best" for n in FEATURES))
+    for title, names, model in (("ranker", ranked, scorer.ranker), ("answerable", ANSWER_FEATURES, scorer.answerable)):
+        print(title + ": " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(zip(names, model.coef), key=lambda x: -abs(x[1]))))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

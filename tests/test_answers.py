@@ -1,0 +1,66 @@
+"""Issue 9's behaviours on the real model and real reports: small talk, off-topic and junk, totals from a
+five-year review, plans never taken for results, follow-ups that keep the measure, the learned scorer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.errors import ModelError
+from qa.pipeline import ask
+from qa.scorer import SCORER_PATH, load_scorer
+
+
+@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "谢谢"])
+def test_a_greeting_gets_a_welcome_not_a_report_sentence(real_index, greeting):
+    answer = ask(real_index, greeting)
+    assert not answer.found and not answer.citations
+    assert answer.text.startswith("您好") and "？" in answer.text  # example questions to try
+
+
+@pytest.mark.parametrize("question", ["美国总统是谁？", "asdf", "明天天气怎么样", "湖北省去年GDP增长多少？"])
+def test_off_topic_junk_and_other_places_are_refused(real_index, question):
+    answer = ask(real_index, question)
+    assert not answer.found
+    assert answer.text.startswith("报告中没有找到")
+
+
+def test_a_year_end_total_is_found_in_the_five_year_review(real_index):
+    answer = ask(real_index, "2020年杭州GDP是多少？")
+    assert answer.found and "1.61万亿元" in answer.text
+    start, end = answer.citations[0].marked
+    assert "1.61万亿元" in answer.citations[0].text[start:end]
+
+
+def test_a_year_the_report_only_plans_has_no_actual_result(real_index):
+    assert ask(real_index, "2021年杭州地区生产总值增长目标是多少？").found
+    answer = ask(real_index, "2021年杭州地区生产总值实际增长了多少？")
+    assert not answer.found and "实际完成情况" in answer.text
+
+
+def test_a_follow_up_keeps_the_measure_when_it_names_only_an_action(real_index):
+    first = "2021年计划建设多少个未来社区试点项目？"
+    assert "11个" in ask(real_index, first).text
+    answer = ask(real_index, "那2020年开工了几个？", [first])
+    assert answer.found and "7个" in answer.text and "未来社区" in answer.citations[0].text
+
+
+def test_the_committed_scorer_says_what_it_was_trained_on():
+    scorer = load_scorer()
+    trained = scorer.meta["trained_on"]
+    assert trained["dev_questions"] >= 400 and len(trained["sha256"]) == 64
+    assert 0 < scorer.threshold < 1
+    assert set(scorer.meta["dev_metrics"]) >= {"grounded_accuracy", "abstention", "false_refusal"}
+
+
+def test_a_damaged_scorer_file_says_how_to_remake_it(tmp_path):
+    broken = tmp_path / "scorer.json"
+    broken.write_text(SCORER_PATH.read_text("utf-8")[:200], "utf-8")
+    with pytest.raises(ModelError, match="eval.train"):
+        load_scorer(broken)
+    data = json.loads(SCORER_PATH.read_text("utf-8"))
+    data["features"] = data["features"][:-1]
+    broken.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ModelError, match="other features"):
+        load_scorer(broken)
