@@ -63,7 +63,8 @@ def decide(row: Prepared, scorer: Scorer) -> tuple[bool, str, str, float]:
     if best < 0:
         return False, "", "", 0.0
     text, paragraph = row.texts[best]
-    return probability >= scorer.threshold, text, paragraph, probability
+    vetoed = bool(row.features[best][FEATURES.index("sibling_measure")])  # as qa.answer.answer
+    return probability >= scorer.threshold and not vetoed, text, paragraph, probability
 
 
 def score(rows: list[Prepared], scorer: Scorer) -> dict:

@@ -34,7 +34,7 @@ FEATURES = (
     "fused", "bm25", "rank", "period_exact", "period_other", "tense_fit", "asks_met", "has_figure",
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
-    "english", "followup", "year_named", "other_year_named",
+    "english", "followup", "year_named", "other_year_named", "sibling_measure",
 )
 YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 
@@ -118,6 +118,8 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "followup": float(query.is_followup),
             "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
             "other_year_named": float(_names_other_year(query, sentence)),
+            "sibling_measure": float(query.wants_count and bool(figures)
+                                     and all(_sibling_measure(index, query, f) for f in figures)),
         }
         out.append(Candidate(hit, a, b, extract, tuple(float(values[name]) for name in FEATURES)))
     return out

@@ -126,7 +126,7 @@ def test_an_index_of_a_changed_report_is_refused(document, tmp_path, monkeypatch
 
     report = tmp_path / "report.txt"
     report.write_text("某市2021年政府工作报告\n\n一、2020年工作回顾\n\n全年地区生产总值增长3.9%。\n", encoding="utf-8")
-    doc = pipeline.parse_document(report)
+    [doc] = pipeline.read_documents(report)
     chunks = chunk_documents([doc])
     index_files.save(index_files.build([doc], chunks, fake_vectors([c.text for c in chunks]), "m"), tmp_path / "idx")
     report.write_text("某市2021年政府工作报告\n\n全年地区生产总值增长4.0%。\n", encoding="utf-8")

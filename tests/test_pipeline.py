@@ -168,7 +168,8 @@ def test_when_the_report_was_given_is_answered_from_its_byline(real_index):
 
 
 def test_a_level_asked_is_not_answered_with_a_growth_rate(real_index):
-    """The report gives 2020's GDP growth (3.9%), not a 2020 level under that year: no growth as the level."""
-    assert not ask(real_index, "杭州2020年的GDP总量是多少？").found
+    """2020's GDP level is the five-year review's end value (增加到1.61万亿元), never 2020's growth rate."""
+    level = ask(real_index, "杭州2020年的GDP总量是多少？")
+    assert level.found and "1.61万亿元" in level.text and "3.9%" not in level.text
     assert "3.9%" in ask(real_index, "杭州2020年的GDP增长了多少？").text
     assert "7%" in ask(real_index, "2021年杭州地区生产总值的目标是多少？").text  # a target may be a growth rate
