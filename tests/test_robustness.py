@@ -12,8 +12,10 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -118,6 +120,79 @@ turn = st.one_of(
 @given(question=st.one_of(any_text, report_text), history=st.lists(turn, max_size=3))
 def test_ask_never_raises_and_only_quotes_the_report(real_index, question, history):
     check_answer(real_index, ask(real_index, question, history))
+
+
+# ------------------------------------------------------------------------------------------------ hostile history
+
+FOLLOW_UP = "那2021年呢？"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        ["a" * 1_000_000],  # one turn of a million characters: 29 s of regex and jieba before the bound
+        ["杭州" * 500_000],
+        [FOLLOW_UP] * 1_000_000,  # a million turns
+        [{"role": "user", "content": "a" * 1_000_000}],
+        [("a" * 1_000_000, "b" * 1_000_000)],
+        [{"role": "user", "content": [{"type": "text", "text": "a" * 1_000_000}] * 1000}],
+    ],
+    ids=["one-long-turn", "long-cjk-turn", "million-turns", "long-message", "long-pair", "long-parts"],
+)
+def test_huge_history_is_answered_within_two_seconds(real_index, history):
+    """Issue 12, item 1: history is bounded (turns, then characters) before any cleaning or word splitting."""
+    started = time.perf_counter()
+    answer = ask(real_index, GDP_2020, history)
+    assert time.perf_counter() - started < 2
+    assert answer.found and "3.9%" in answer.text
+    check_answer(real_index, answer)
+
+
+def test_a_huge_turn_does_not_hide_the_real_earlier_question(real_index):
+    """The turn too long to have been a question is skipped; the follow-up still takes its topic from the one before."""
+    started = time.perf_counter()
+    answer = ask(real_index, FOLLOW_UP, [GDP_2020, "a" * 1_000_000])
+    assert time.perf_counter() - started < 2
+    assert answer.found and "7%" in answer.text and answer.period == "2021年安排"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [5, 3.5, True, b"2020\xff", object(), {"role": "user", "content": GDP_2020}, {GDP_2020}, range(3),
+     np.array([GDP_2020, GDP_2020]), [5, None, 2.5, {"role": "user"}, {"role": "user", "content": 5}, [], [None], ()]],
+    ids=["int", "float", "bool", "bytes", "object", "dict", "set", "range", "numpy", "bad-turns"],
+)
+def test_history_of_another_type_counts_as_no_history(real_index, history):
+    """Issue 12, item 2: `ask(index, q, 5)` raised TypeError although ask never raises for bad input."""
+    answer = ask(real_index, GDP_2020, history)
+    assert answer.found and "3.9%" in answer.text
+
+
+@pytest.mark.parametrize("question", [5, b"2020\xe5\xb9\xb4", ["2020年", "GDP"], np.array(["2020年", "GDP"]), object()],
+                         ids=["int", "bytes", "list", "numpy", "object"])
+def test_question_of_another_type_asks_for_a_question(real_index, question):
+    answer = ask(real_index, question)
+    assert not answer.found and "请输入" in answer.text
+
+
+def test_a_question_over_the_time_limit_stops_before_answer_extraction(real_index, monkeypatch):
+    """Issue 12, item 1: each question has a time limit; past it, the rest of the work is not done."""
+    from qa import pipeline
+
+    model = real_index.embedder
+
+    class SlowEmbedder:
+        model_id = model.model_id
+
+        def embed_queries(self, questions):
+            time.sleep(0.3)
+            return model.embed_queries(questions)
+
+    monkeypatch.setattr(real_index, "embedder", SlowEmbedder())
+    monkeypatch.setattr(pipeline, "TIME_LIMIT_S", 0.2)
+    monkeypatch.setattr(pipeline, "extract_answer", lambda *args, **kwargs: pytest.fail("answer extraction ran"))
+    answer = ask(real_index, GDP_2020)
+    assert not answer.found and "太久" in answer.text and not answer.citations
 
 
 # ------------------------------------------------------------------------------------------------ index files
