@@ -130,6 +130,12 @@ def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, m
           sentence_vectors: np.ndarray | None = None) -> Index:
     if not chunks:
         raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
+    ids = Counter(d.id for d in documents)
+    if twice := sorted(doc_id for doc_id, count in ids.items() if count > 1):
+        # a report's id comes from its file name: two of them would share paragraph ids, one hiding the other
+        paths = [d.path for d in documents if d.id in twice]
+        raise IndexError_(f"reports {', '.join(map(str, paths))} have the same file name, so their paragraphs would "
+                          "share ids: rename one of them, then run `qa build`")
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": {"id": model_id, "dimension": int(vectors.shape[1])},
