@@ -29,20 +29,27 @@ if str(ROOT) not in sys.path[:1]:
 
 
 def git_head() -> str:
-    """`git rev-parse --short HEAD`, read from .git directly (these scripts run no git command)."""
+    """`git rev-parse --short HEAD`, read from .git directly (these scripts run no git command).
+
+    In a worktree .git is a file naming its own folder (HEAD) and, through `commondir`, the shared one (refs).
+    """
     git = ROOT / ".git"
     try:
+        if git.is_file():
+            git = (ROOT / git.read_text().split("gitdir:", 1)[1].strip()).resolve()
+        common = (git / (git / "commondir").read_text().strip()).resolve() if (git / "commondir").is_file() else git
         head = (git / "HEAD").read_text().strip()
         if head.startswith("ref: "):
             ref = head[5:]
-            if (git / ref).is_file():
-                return (git / ref).read_text().strip()[:7]
-            for line in (git / "packed-refs").read_text().splitlines():
+            for folder in (git, common):
+                if (folder / ref).is_file():
+                    return (folder / ref).read_text().strip()[:7]
+            for line in (common / "packed-refs").read_text().splitlines():
                 if line.endswith(" " + ref):
                     return line.split()[0][:7]
             return "?"
         return head[:7]
-    except OSError:
+    except (OSError, IndexError):
         return "?"
 
 

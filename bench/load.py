@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python -m bench.load                      # 20 sessions, 60 s, the app as shipped
     nice -n 10 .venv/bin/python -m bench.load --matrix --markdown  # shipped vs other thread/concurrency settings
+    nice -n 10 .venv/bin/python -m bench.load --heavy 0,2 --markdown  # without, then with two 1M-history senders
 
 Each session asks questions from eval/qa.jsonl through api_name "/ask" (about a third are follow-ups that
 carry the session's earlier questions as history) and rates about half of the answers. app.py takes ratings
@@ -88,7 +89,10 @@ def stop_app(proc, log) -> None:
     log.close()
 
 
-def run(env_extra: dict, sessions: int, duration: float, max_requests: int, timeout: float, seed: int = 0) -> dict:
+def run(env_extra: dict, sessions: int, duration: float, max_requests: int, timeout: float, seed: int = 0,
+        heavy: int = 0, heavy_chars: int = 1_000_000) -> dict:
+    """One run; `heavy` more clients send a question with a history of one `heavy_chars`-character turn, again
+    and again, as issue 12 found a client could (the other sessions' latencies are reported without theirs)."""
     from gradio_client import Client
 
     from qa import feedback
@@ -100,6 +104,7 @@ def run(env_extra: dict, sessions: int, duration: float, max_requests: int, time
         db = data_dir / feedback.DB_NAME
         lock = threading.Lock()
         latencies, errors, written, feedback_errors = [], [], [], []
+        heavy_latencies, heavy_errors = [], []
         issued = [0]
         t_start = time.perf_counter()
         deadline = t_start + duration
@@ -147,7 +152,26 @@ def run(env_extra: dict, sessions: int, duration: float, max_requests: int, time
                         with lock:
                             feedback_errors.append(repr(exc))
 
+        def heavy_sender(number: int) -> None:
+            history = ["a" * heavy_chars]
+            try:
+                client = Client(url, verbose=False)
+            except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+                heavy_errors.append(f"heavy {number} could not connect: {exc!r}")
+                return
+            while time.perf_counter() < deadline:
+                t = time.perf_counter()
+                try:
+                    client.submit(FOLLOW_UPS[0], history, api_name="/ask").result(timeout=timeout)
+                except Exception as exc:  # noqa: BLE001 - refused or failed: an error of the heavy sender
+                    with lock:
+                        heavy_errors.append(f"{exc!r:.300}")
+                    continue
+                with lock:
+                    heavy_latencies.append(time.perf_counter() - t)
+
         threads = [threading.Thread(target=session, args=(n,), daemon=True) for n in range(sessions)]
+        threads += [threading.Thread(target=heavy_sender, args=(n,), daemon=True) for n in range(heavy)]
         for th in threads:
             th.start()
         for th in threads:
@@ -167,6 +191,9 @@ def run(env_extra: dict, sessions: int, duration: float, max_requests: int, time
             "feedback_stored": len(stored), "feedback_missing": len(missing),
             "feedback_errors": len(feedback_errors), "feedback_error_samples": feedback_errors[:3],
             "app_tracebacks": app_log.count("Traceback"), "app_peak_rss_mib": peak,
+            "heavy": heavy, "heavy_chars": heavy_chars, "heavy_requests": len(heavy_latencies),
+            "heavy_errors": len(heavy_errors), "heavy_error_samples": heavy_errors[:3],
+            "heavy_p50": median(heavy_latencies), "heavy_p95": pct(heavy_latencies, 95),
             "loadavg": os.getloadavg()[0], "when": time.strftime("%Y-%m-%d %H:%M")}
 
 
@@ -178,14 +205,18 @@ def render(results: dict) -> str:
             continue
         rows.append([name, r["sessions"], f"{r['elapsed_s']:.0f}", r["requests"], r["errors"], ms(r["p50"]), ms(r["p95"]),
                      f"{r['throughput']:.1f}", f"{r['feedback_written']} / {r['feedback_written'] - r['feedback_missing']}",
-                     r["app_tracebacks"], f"{r['app_peak_rss_mib'] or float('nan'):.0f}", f"{r['loadavg']:.1f}"])
+                     r["app_tracebacks"], f"{r['app_peak_rss_mib'] or float('nan'):.0f}", f"{r['loadavg']:.1f}",
+                     (f"{r['heavy']} × {r['heavy_chars']:,} chars: {r['heavy_requests']} requests, {r['heavy_errors']} "
+                      f"errors, p50 / p95 {ms(r['heavy_p50'])} / {ms(r['heavy_p95'])} ms") if r.get("heavy") else ""])
     return (f"### Load: concurrent chat sessions against `python app.py` (gradio_client, api_name \"/ask\")\n\n"
             f"Run {meta.get('date', '?')} · {meta.get('cpu', '?')}, {meta.get('cores', '?')} cores · commit "
             f"{meta.get('head', '?')}. Feedback is written by the sessions with `qa.feedback.record` into the app's "
             "database (the app's like event is not callable through the API); \"written / verified\" counts the rows "
-            "read back afterwards with the same question and rating.\n\n"
+            "read back afterwards with the same question and rating. p50 / p95 are the sessions' own requests; "
+            "the last column is clients that keep sending a question with a history of one huge turn (`--heavy`).\n\n"
             + table(["setting", "sessions", "s", "requests", "errors", "p50 ms", "p95 ms", "req/s",
-                     "feedback written / verified", "app tracebacks", "app peak RSS MiB", "load avg"], rows))
+                     "feedback written / verified", "app tracebacks", "app peak RSS MiB", "load avg",
+                     "huge-history senders"], rows))
 
 
 def write_markdown(results: dict) -> None:
@@ -201,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--matrix", action="store_true", help="run every setting in MATRIX, not only the shipped one")
     parser.add_argument("--pick", help="comma-separated positions in MATRIX (0 = as shipped), in the order to run")
     parser.add_argument("--label", default="", help="appended to each setting's name in the results")
+    parser.add_argument("--heavy", default="0", help="comma-separated numbers of clients sending a 1M-character "
+                        "history, one run each (e.g. 0,2)")
+    parser.add_argument("--heavy-chars", type=int, default=1_000_000, help="characters of their history's turn")
     parser.add_argument("--markdown", action="store_true", help="rewrite the load part of bench/RESULTS.md")
     parser.add_argument("--results", default=str(RESULTS_JSON))
     args = parser.parse_args(argv)
@@ -213,16 +247,22 @@ def main(argv: list[str] | None = None) -> int:
     else:
         configs = MATRIX if args.matrix else {names[0]: MATRIX[names[0]]}
     failed = False
-    for name, env in configs.items():
+    runs = [(name, env, int(h)) for name, env in configs.items() for h in args.heavy.split(",")]
+    for name, env, heavy in runs:
+        name += f", {heavy} huge-history senders" if heavy else ""
         print(f"[load] {name} …", file=sys.stderr, flush=True)
-        r = run(env, args.sessions, args.duration, args.max_requests, args.timeout)
+        r = run(env, args.sessions, args.duration, args.max_requests, args.timeout, heavy=heavy,
+                heavy_chars=args.heavy_chars)
         results[name + args.label] = r
         path.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
-        failed |= bool(r["errors"] or r["feedback_missing"] or r["feedback_errors"])
+        failed |= bool(r["errors"] or r["feedback_missing"] or r["feedback_errors"] or r["heavy_errors"])
         print(f"  {r['requests']} requests, {r['errors']} errors, p50 {ms(r['p50'])} ms, p95 {ms(r['p95'])} ms, "
               f"{r['throughput']:.1f} req/s, feedback {r['feedback_written']} written, {r['feedback_missing']} missing",
               file=sys.stderr, flush=True)
-        for sample in r["error_samples"] + r["feedback_error_samples"]:
+        if heavy:
+            print(f"  huge-history senders: {r['heavy_requests']} requests, {r['heavy_errors']} errors, "
+                  f"p50 {ms(r['heavy_p50'])} ms, p95 {ms(r['heavy_p95'])} ms", file=sys.stderr, flush=True)
+        for sample in r["error_samples"] + r["feedback_error_samples"] + r["heavy_error_samples"]:
             print(f"    {sample}", file=sys.stderr)
     print(render(results))
     if args.markdown:
