@@ -206,13 +206,14 @@ class CsvFiles:
 
 
 # What a visitor is told when something fails on the server: no paths, no settings; the log has the details.
+ASK_ADMIN = "请联系管理员（详情见服务器日志）。"
 PLAIN_ERRORS = (
     (FeedbackError, "反馈暂时无法保存，请稍后再试。"),
-    (IndexError_, "报告索引缺失、损坏或与报告不一致，暂时无法回答问题。请联系管理员（详情见服务器日志）。"),
-    (ModelError, "问答模型无法加载，暂时无法回答问题。请联系管理员（详情见服务器日志）。"),
-    (PermissionError, "服务器没有读取报告索引或模型的权限，暂时无法回答问题。请联系管理员（详情见服务器日志）。"),
+    (IndexError_, "报告索引无法读取（缺失、损坏或没有读取权限）或与报告不一致，暂时无法回答问题。" + ASK_ADMIN),
+    (ModelError, "问答模型无法加载，暂时无法回答问题。" + ASK_ADMIN),
+    (PermissionError, "服务器没有读取报告索引或模型的权限，暂时无法回答问题。" + ASK_ADMIN),
 )
-SERVER_ERROR = "服务器出错了，暂时无法回答问题。请稍后再试；如果一直这样，请联系管理员（详情见服务器日志）。"
+SERVER_ERROR = "服务器出错了，暂时无法回答问题。请稍后再试；如果一直这样，" + ASK_ADMIN
 
 
 def user_message(error: BaseException) -> str:

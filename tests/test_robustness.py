@@ -199,6 +199,20 @@ def test_a_question_over_the_time_limit_stops_before_answer_extraction(real_inde
     assert not answer.found and "太久" in answer.text and not answer.citations
 
 
+def test_loading_the_model_on_the_first_question_does_not_count_against_the_limit(real_index, monkeypatch):
+    """The model loads (or is even prepared, ~20 s) inside the first ask of a process: that is not the question's time."""
+    from qa import pipeline
+
+    def slow_load(settings, progress=None):
+        time.sleep(0.5)
+        return real_index.embedder
+
+    monkeypatch.setattr(pipeline, "load_embedder", slow_load)
+    monkeypatch.setattr(pipeline, "TIME_LIMIT_S", 0.3)
+    answer = ask(load_index(INDEX), GDP_2020)
+    assert answer.found and "3.9%" in answer.text
+
+
 # ------------------------------------------------------------------------------------------------ index files
 
 
