@@ -6,18 +6,20 @@ Start: `python app.py` (or `qa serve`); host and port come from QA_HOST / QA_POR
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
+import atexit
+import logging
+import shutil
 import sys
 import tempfile
-from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from qa import feedback, ui
 from qa.errors import QAError
 from qa.pipeline import ask, load_index
 from qa.settings import Settings
+from qa.web import MAX_REQUEST_BYTES, MAX_UPLOAD, RequestSizeLimit
 
 CSS = """
 .qa-answer mark { background: #fff1b8; padding: 0 2px; border-radius: 3px; }
@@ -69,6 +71,7 @@ FONTS = ["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "san
 THEME = gr.themes.Soft(primary_hue="blue", font=FONTS, font_mono=["ui-monospace", "monospace"])
 STYLE = {"css": CSS, "js": JS, "theme": THEME}
 TITLE = "政府工作报告问答"
+log = logging.getLogger("qa.app")
 
 
 def build_app(index, settings: Settings | None = None) -> gr.Blocks:
@@ -76,16 +79,24 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
     settings = settings or Settings.from_env()
     feedback_db = feedback.db_path(settings)
     rows = ui.figure_rows(index)
-    csv_dir = Path(tempfile.mkdtemp(prefix="qa-figures-"))
+    csv_files = ui.CsvFiles(tempfile.mkdtemp(prefix="qa-figures-"))
+    atexit.register(shutil.rmtree, csv_files.folder, True)
     doc = index.documents[0] if index.documents else {}
 
+    def answer_or_plain_error(question, history):
+        try:
+            return ask(index, question, history)
+        except Exception as exc:  # the visitor gets a plain message, the log the details
+            log.error("answering %.80r failed: %s", question, exc, exc_info=not isinstance(exc, QAError))
+            raise gr.Error(ui.user_message(exc), print_exception=False) from None
+
     def respond(question, messages, turns):
-        question = question or ""
+        question = question if isinstance(question, str) else ""
         if not question.strip():
             gr.Info("请输入一个问题，例如：2020年杭州地区生产总值增长多少？", title="提示")
             return question, messages, turns
         history = [t["question"] for t in turns]
-        answer = ask(index, question, history)
+        answer = answer_or_plain_error(question, history)
         shown = question if len(question) <= 200 else question[:200] + "…"
         messages = list(messages or []) + [{"role": "user", "content": ui.user_html(shown)},
                                            {"role": "assistant", "content": ui.answer_html(answer)}]
@@ -105,17 +116,14 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
             feedback.record(feedback_db, turn["question"], turn["history"], turn["answer"], turn["citations"],
                             liked=data.liked, found=turn["found"])
         except QAError as exc:
-            gr.Warning(str(exc), title="反馈未保存")
+            log.warning("feedback not saved: %s", exc)
+            gr.Warning(ui.user_message(exc), title="反馈未保存")
             return
         gr.Info("谢谢反馈！" if data.liked else "谢谢反馈，我们会检查这个回答。", duration=4, title="已记录")
 
     def filter_figures(keyword, period):
         kept = ui.filter_rows(rows, keyword, period)
-        key = hashlib.sha1(f"{keyword}\0{period}".encode()).hexdigest()[:10]
-        path = csv_dir / f"figures-{key}.csv"
-        tmp = ui.write_csv(kept, csv_dir / f".{key}-{os.getpid()}-{id(kept)}.tmp")
-        os.replace(tmp, path)  # atomic: two sessions with the same filter never see a half-written file
-        return kept, str(path), ui.count_text(kept)
+        return kept, str(csv_files.path_for(kept)), ui.count_text(kept)
 
     def show_row(evt: gr.SelectData):
         row = evt.row_value or []
@@ -123,9 +131,9 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question about the report. history: earlier user questions, oldest first."""
-        return ui.api_result(ask(index, question, list(history or [])))
+        return ui.api_result(answer_or_plain_error(question, history))
 
-    with gr.Blocks(title=TITLE, delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 3600), analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{doc.get('title', '')} · 每个回答都附有报告原文出处，可点击查看上下文。")
         turns = gr.State([])
         with gr.Tabs():
@@ -170,11 +178,36 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
 
 def error_app(message: str) -> gr.Blocks:
-    """What the page shows when the index or model cannot be loaded: the message, not a traceback."""
-    with gr.Blocks(title=TITLE) as demo:
+    """What the page shows when the index or model cannot be loaded: a plain message, not a traceback.
+
+    Its `ask` API answers every call with the same message as an error, so a client learns the reason.
+    """
+    def unavailable(question: str, history: list[str] | None = None) -> dict:
+        """Answer a question about the report (unavailable now: the error says why)."""
+        raise gr.Error(message, print_exception=False)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n**暂时无法回答问题。** 原因：")
         gr.Textbox(message, show_label=False, interactive=False)
+        gr.api(unavailable, api_name="ask")
     return demo
+
+
+def make_demo(settings: Settings) -> gr.Blocks:
+    """The app on the configured index with the model loaded, or the error page saying plainly why not."""
+    try:
+        index = load_index(settings=settings)
+        ask(index, ui.EXAMPLES[0])  # load the model now, not on the first visitor's question
+        return build_app(index, settings)
+    except Exception as exc:  # whatever stops the start, the page says so instead of crashing
+        log.error("cannot serve answers: %s", exc, exc_info=not isinstance(exc, QAError))
+        return error_app(ui.user_message(exc))
+
+
+def launch_options(settings: Settings) -> dict:
+    """Everything `launch` needs besides the app: address, style, and the limits on what a request may send."""
+    return {"server_name": settings.host, "server_port": settings.port, "share": False, "max_file_size": MAX_UPLOAD,
+            "app_kwargs": {"middleware": [Middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)]}, **STYLE}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,15 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port (default: QA_PORT or 7860)")
     args = parser.parse_args(argv)
     settings = Settings.from_env(**{k: v for k, v in vars(args).items() if v})
-    try:
-        index = load_index(settings=settings)
-        ask(index, ui.EXAMPLES[0])  # load the model now, not on the first visitor's question
-        demo = build_app(index, settings)
-    except QAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        demo = error_app(str(exc))
-    # Two questions at a time, one torch thread each, keep both cores busy (bench/RESULTS.md, Load).
-    demo.queue(default_concurrency_limit=2).launch(server_name=settings.host, server_port=settings.port, share=False, **STYLE)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    demo = make_demo(settings)
+    # Two questions at a time, one model thread each, keep both cores busy (bench/RESULTS.md, Load).
+    demo.queue(default_concurrency_limit=2).launch(**launch_options(settings))
     return 0
 
 

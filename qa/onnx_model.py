@@ -9,12 +9,46 @@ import shutil
 from pathlib import Path
 
 from qa.errors import ModelError
-from qa.model import MODEL_ID, Progress, ensure_model, load_sentence_transformer, notify, temp_beside
+from qa.model import MODEL_ID, Progress, ensure_model, file_sha256, load_sentence_transformer, notify, temp_beside
 from qa.settings import Settings
 
 BACKENDS = ("onnx-int8", "torch")
 ONNX_SUFFIX = "+onnx-int8"  # in model ids: an index embedded by one backend is not queried by the other
 ONNX_FILE = "onnx/model_qint8.onnx"
+log = logging.getLogger(__name__)
+
+
+def checksum_path(path: Path) -> Path:
+    """Where the export's sha256 is recorded: model_qint8.onnx -> model_qint8.onnx.sha256 (sha256sum format)."""
+    return path.with_name(path.name + ".sha256")
+
+
+def matches_checksum(path: Path) -> bool:
+    """True if `path` is the file exported (sha256, ~0.1 s for 113 MiB): byte flips load without an error.
+
+    An export made before checksums were recorded has its checksum recorded now, once, where writable.
+    """
+    try:
+        recorded = checksum_path(path).read_text(encoding="utf-8").split()[0]
+    except (OSError, IndexError):
+        _record_checksum(path, file_sha256(path))
+        return True
+    if file_sha256(path) == recorded:
+        return True
+    log.warning("%s differs from the file exported (checksum mismatch): exporting it again", path)
+    return False
+
+
+def _record_checksum(path: Path, digest: str) -> None:
+    """Write `<name>.sha256` beside `path` through a temp file."""
+    target = checksum_path(path)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        log.info("cannot record the checksum of %s (%s): it stays unchecked", path, exc)
+        tmp.unlink(missing_ok=True)
 
 
 def check_backend(settings: Settings) -> str:
@@ -101,6 +135,7 @@ def export_int8(folder: Path, target: Path, progress: Progress = None) -> Path:
             logging.disable(logging.NOTSET)
             root.handlers[:] = handlers
         os.replace(tmp / target.name, target)
+        _record_checksum(target, file_sha256(target))
     except ModelError:
         raise
     except OSError as e:
@@ -120,6 +155,12 @@ def ensure_onnx(settings: Settings, progress: Progress = None) -> tuple[Path, Pa
     """Return (model folder, int8 ONNX file, model_id): the folder as ensure_model, exported once."""
     folder, model_id = ensure_model(settings, progress)
     target = onnx_path(folder, settings)
+    if target.is_file() and not matches_checksum(target):
+        try:
+            target.unlink()
+        except OSError as e:
+            raise ModelError(f"{target} is damaged (its checksum does not match the export) and cannot be removed "
+                             f"({e}): delete it, and it is exported again") from e
     if not target.is_file():
         export_int8(folder, target, progress)
     return folder, target, model_id + ONNX_SUFFIX

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +28,13 @@ from qa.tokens import has_cjk
 
 Progress = Callable[[str], None]
 MARKUP = re.compile(r"<[^>]{0,200}>")
+# A follow-up uses the last three meaningful earlier questions; reading ten turns leaves room for refused
+# ones. Turns past these, and any turn longer than a question may be, are dropped before cleaning or word
+# splitting, so a history costs at most a few thousand characters of work whatever a client sends.
+MAX_HISTORY_TURNS = 10
+# Checked after retrieval (it cannot stop a stage midway): an answer that missed it is not worth waiting more.
+TIME_LIMIT_S = 5.0
+log = logging.getLogger(__name__)
 
 
 def build_index(paths: Sequence[Path] | None = None, settings: Settings | None = None,
@@ -105,23 +114,43 @@ def _check_model(index: Index, model_id: str, settings: Settings) -> None:
 
 
 def user_questions(history) -> list[str]:
-    """Earlier user questions from a history of strings, (user, bot) pairs or chat messages."""
+    """Earlier user questions from a history of strings, (user, bot) pairs or chat messages.
+
+    Anything else (a number, None, bytes, a malformed turn) counts as no history rather than an error.
+    Example: ["2020年GDP增长多少？", 5, "x" * 10**6] -> ["2020年GDP增长多少？"]
+    """
     questions = []
-    if isinstance(history, str):  # one earlier question, not a sequence of characters
-        history = [history]
-    for turn in history or ():
-        if isinstance(turn, str):
-            questions.append(turn)
-        elif isinstance(turn, dict) and turn.get("role") == "user":
-            content = turn.get("content")
-            questions.append(content if isinstance(content, str) else str(content))
-        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
-            questions.append(turn[0])
+    for turn in _recent_turns(history):
+        text = _turn_text(turn)
+        if text and len(text) <= MAX_QUESTION_CHARS:  # longer ones were refused when asked
+            questions.append(text)
     return [q for q in (clean_question(q) for q in questions) if q and is_meaningful(q)][-3:]
 
 
+def _recent_turns(history) -> list:
+    if isinstance(history, str):  # one earlier question, not a sequence of characters
+        return [history]
+    if not isinstance(history, (list, tuple)):
+        return []
+    return list(history[-MAX_HISTORY_TURNS:])
+
+
+def _turn_text(turn) -> str | None:
+    if isinstance(turn, str):
+        return turn
+    if isinstance(turn, dict) and turn.get("role") == "user":
+        content = turn.get("content")
+        if isinstance(content, list):  # a message in parts: [{"type": "text", "text": "…"}]
+            texts = [part.get("text") for part in content[:MAX_HISTORY_TURNS] if isinstance(part, dict)]
+            content = " ".join(text for text in texts if isinstance(text, str))
+        return content if isinstance(content, str) else None
+    if isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+        return turn[0]
+    return None
+
+
 def clean_question(question) -> str:
-    return MARKUP.sub(" ", str(question or "")).strip()
+    return MARKUP.sub(" ", question if isinstance(question, str) else "").strip()
 
 
 @dataclass(frozen=True)
@@ -148,12 +177,12 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
         return prepared.early
     chosen = choose(prepared.query, prepared.hits, prepared.pool, scorer or scorer_for(index),
                     require_confidence=mode == "hybrid" and abstain)
-    return replace(chosen, question=str(question or ""))
+    return replace(chosen, question=question if isinstance(question, str) else "")
 
 
 def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Prepared:
     """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, candidates."""
-    raw = str(question or "")
+    raw = question if isinstance(question, str) else ""  # None, numbers, bytes: asked to type a question
     if not raw.strip():
         return Prepared(None, [], [], Answer(raw, raw, "请输入一个问题，例如：" + example_question(index), (), False))
     if len(raw) > MAX_QUESTION_CHARS:
@@ -165,7 +194,14 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
                                              + example_question(index), (), False))
     if is_small_talk(text):
         return Prepared(None, [], [], Answer(raw, text, welcome(index), (), False))
+    if mode != "bm25":
+        embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
+    started = time.monotonic()
     query, hits = search(index, text, history, mode)
+    if (spent := time.monotonic() - started) > TIME_LIMIT_S:
+        log.warning("question took %.1f s before answer extraction, over the %.0f s limit: %.80r", spent, TIME_LIMIT_S, raw)
+        return Prepared(query, hits, [], Answer(raw, query.resolved, "这个问题处理得太久了，请稍后再试，或换一个更简短的问法。",
+                                                (), False))
     early = _rules(index, query, hits) if mode == "hybrid" and abstain else None
     if early is not None:
         return Prepared(query, hits, [], replace(early, question=raw))

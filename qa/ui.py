@@ -7,11 +7,17 @@ so a question like "<script>…" is shown as text, never run.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import os
 import re
+import threading
 from html import escape
 from pathlib import Path
 
 from qa.answer import Answer, Citation
+from qa.errors import IndexError_, ModelError
+from qa.feedback import FeedbackError
 from qa.figures import extract_figures
 
 ALL_PERIODS = "全部时期"
@@ -155,12 +161,61 @@ def filter_rows(rows, keyword: str = "", period: str = ALL_PERIODS) -> list[list
             and (not period or period == ALL_PERIODS or r[4] == period)]
 
 
+def csv_bytes(rows) -> bytes:
+    """The figures table as CSV, with a BOM so spreadsheet programs read the Chinese correctly."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(FIGURE_COLUMNS)
+    writer.writerows(rows)
+    return text.getvalue().encode("utf-8-sig")
+
+
 def write_csv(rows, path: Path) -> Path:
-    """CSV with a BOM so spreadsheet programs read the Chinese correctly."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(FIGURE_COLUMNS)
-        writer.writerows(rows)
+    path.write_bytes(csv_bytes(rows))
     return path
+
+
+class CsvFiles:
+    """The figures tab's download files: one per distinct content, at most `keep` of them in `folder`.
+
+    Named after their content, the same rows reuse one file whatever keyword selected them; past `keep`
+    files the least recently used is removed, so anonymous filtering cannot fill the disk. (Gradio copies
+    a returned file into its own cache at once, so removing ours later never breaks a download.)
+    """
+
+    def __init__(self, folder: Path, keep: int = 32):
+        self.folder, self.keep, self.lock = Path(folder), keep, threading.Lock()
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, rows) -> Path:
+        data = csv_bytes(rows)
+        path = self.folder / f"figures-{hashlib.sha256(data).hexdigest()[:16]}.csv"
+        with self.lock:
+            if path.is_file():
+                os.utime(path)  # recently used: kept longest
+            else:
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)  # atomic: a reader never sees half a file
+            files = sorted(self.folder.glob("figures-*.csv"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for old in files[self.keep :]:
+                old.unlink(missing_ok=True)
+        return path
+
+
+# What a visitor is told when something fails on the server: no paths, no settings; the log has the details.
+ASK_ADMIN = "请联系管理员（详情见服务器日志）。"
+PLAIN_ERRORS = (
+    (FeedbackError, "反馈暂时无法保存，请稍后再试。"),
+    (IndexError_, "报告索引无法读取（缺失、损坏或没有读取权限）或与报告不一致，暂时无法回答问题。" + ASK_ADMIN),
+    (ModelError, "问答模型无法加载，暂时无法回答问题。" + ASK_ADMIN),
+    (PermissionError, "服务器没有读取报告索引或模型的权限，暂时无法回答问题。" + ASK_ADMIN),
+)
+SERVER_ERROR = "服务器出错了，暂时无法回答问题。请稍后再试；如果一直这样，" + ASK_ADMIN
+
+
+def user_message(error: BaseException) -> str:
+    """A plain Chinese message for an error shown in the page, e.g. IndexError_("index/… corrupt") -> "报告索引缺失…"."""
+    return next((message for kind, message in PLAIN_ERRORS if isinstance(error, kind)), SERVER_ERROR)

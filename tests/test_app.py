@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import socket
 import sys
+import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,13 +41,17 @@ def index():
 def client(index, tmp_path_factory):
     from gradio_client import Client
 
-    settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("data"))
-    demo = app.build_app(index, settings)
-    port = free_port()
-    demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True,
-                        **app.STYLE)
+    with serve(app.build_app(index, Settings.from_env(data_dir=tmp_path_factory.mktemp("data")))) as url:
+        yield Client(url, verbose=False)
+
+
+@contextmanager
+def serve(demo):
+    """Launch `demo` as app.main does (same limits and options), on a free loopback port; yield its URL."""
+    settings = Settings.from_env(host="127.0.0.1", port=free_port())
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **app.launch_options(settings))
     try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield f"http://127.0.0.1:{settings.port}/"
     finally:
         demo.close()
 
@@ -98,3 +105,113 @@ def test_figures_table_filters(index, tmp_path):
     assert any(r[0] == "网络零售额" and r[1] == "8992" for r in kept)
     assert all(r[4] == "2021年安排" for r in ui.filter_rows(rows, "网络零售额", "2021年安排"))
     assert "8992" in ui.write_csv(kept, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+
+
+# ------------------------------------------------------------------------------------------------ issue 12
+
+
+def test_ask_api_with_history_of_another_type_still_answers(client):
+    """Item 2: history=5 made /ask raise, and the client saw only "The upstream Gradio app has raised an exception"."""
+    for history in (5, "那2021年呢？", None, {"role": "user"}, [5, None, ["x"]]):
+        result = client.predict(GDP_2020, history, api_name="/ask")
+        assert result["found"] and "3.9%" in result["answer"], history
+
+
+def test_ask_api_with_a_million_character_history_answers_quickly(client):
+    """Item 1: two such requests made everyone else wait 29 s."""
+    started = time.perf_counter()
+    result = client.predict(GDP_2020, ["a" * 1_000_000], api_name="/ask")
+    assert time.perf_counter() - started < 2
+    assert "3.9%" in result["answer"]
+
+
+def test_request_bodies_over_the_limit_are_refused(client):
+    """Item 1: the request size is bounded, whether the body says its length or arrives in chunks."""
+    import httpx
+
+    from qa.web import MAX_REQUEST_BYTES
+
+    url = client.src.rstrip("/") + "/gradio_api/queue/join"
+    body = b"x" * (MAX_REQUEST_BYTES + 1)
+    assert httpx.post(url, content=body, headers={"content-type": "application/json"}).status_code == 413
+    chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+    assert httpx.post(url, content=chunks, headers={"content-type": "application/json"}).status_code == 413
+    assert client.predict(GDP_2020, [], api_name="/ask")["found"]  # and the app still answers
+
+
+def test_a_two_megabyte_upload_is_refused(client):
+    """Item 3: /gradio_api/upload took a 30 MB file although the app takes no files."""
+    import httpx
+
+    url = client.src.rstrip("/") + "/gradio_api/upload"
+    response = httpx.post(url, files={"files": ("big.bin", b"\0" * 2_000_000)})
+    assert response.status_code == 413
+    assert httpx.post(url, files={"files": ("small.txt", b"ok")}).status_code == 200
+
+
+def test_analytics_are_off(client, tmp_path):
+    """Item 4: /config said analytics_enabled: true although everything runs offline; the error page too."""
+    import httpx
+
+    assert httpx.get(client.src.rstrip("/") + "/config").json()["analytics_enabled"] is False
+    assert app.error_app("索引已损坏").analytics_enabled is False
+
+
+def figure_filter(demo):
+    return next(f.fn for f in demo.fns.values() if f.name == "filter_figures")
+
+
+def test_figure_filter_files_stay_few_whatever_is_typed(index, tmp_path, monkeypatch):
+    """Item 3: every distinct keyword wrote a new CSV that was never removed (300 calls: 304 files, 33 MB)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    filter_figures = figure_filter(app.build_app(index, Settings.from_env(data_dir=tmp_path / "data")))
+    keywords = [" " * n for n in range(100)] + [f"增长{n}" for n in range(100)] + list("地区生产总值网络零售额亿元年增长万个") * 6
+    paths = {filter_figures(word, ui.ALL_PERIODS)[1] for word in keywords}
+    files = [p for p in tmp_path.glob("qa-figures-*/*") if p.is_file()]
+    assert len(files) <= 32 and sum(p.stat().st_size for p in files) < 2 * 2**20
+    assert len({filter_figures(" " * n, ui.ALL_PERIODS)[1] for n in range(5)}) == 1  # same rows, same file
+    assert "8992" in Path(filter_figures("网络零售额", ui.ALL_PERIODS)[1]).read_text(encoding="utf-8-sig")
+    assert len(paths) > 1
+
+
+def test_error_page_and_api_say_why_in_plain_words(tmp_path):
+    """Item 7: a broken index gave "Cannot find a function with api_name: /ask"; pages showed paths and settings."""
+    from gradio_client import Client
+
+    demo = app.make_demo(Settings.from_env(index_dir=tmp_path / "no-index", data_dir=tmp_path / "data"))
+    shown = str(demo.config)
+    assert "暂时无法回答" in shown and str(tmp_path) not in shown and "qa build" not in shown
+    with serve(demo) as url, pytest.raises(Exception, match="索引") as raised:
+        Client(url, verbose=False).predict(GDP_2020, [], api_name="/ask")
+    assert str(tmp_path) not in str(raised.value) and "QA_" not in str(raised.value)
+
+
+def test_unreadable_index_at_start_is_an_error_page_not_a_crash(tmp_path, monkeypatch):
+    """Item 5: app.py caught only QAError, so a PermissionError from index/ stopped it with a traceback."""
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "index" / "manifest.json"))
+
+    monkeypatch.setattr(app, "load_index", unreadable)
+    shown = str(app.make_demo(Settings.from_env(data_dir=tmp_path / "data")).config)
+    assert "权限" in shown and str(tmp_path) not in shown
+
+
+def test_feedback_that_cannot_be_saved_is_reported_without_paths(index, monkeypatch):
+    """Item 7: the toast showed the data folder's path and the QA_DATA_DIR setting."""
+    shown = []
+    monkeypatch.setattr(app.gr, "Warning", lambda message, **kwargs: shown.append(message))
+    demo = app.build_app(index, Settings.from_env(data_dir=Path("/proc/self/qa-app-test")))
+    rate = next(f.fn for f in demo.fns.values() if f.name == "rate")
+    turn = {"question": GDP_2020, "history": [], "answer": "增长3.9%", "found": True, "citations": []}
+    rate([turn], app.gr.LikeData(None, {"index": [1, 0], "value": "增长3.9%", "liked": True}))
+    assert shown and "反馈" in shown[0] and "/proc" not in shown[0] and "QA_DATA_DIR" not in shown[0]
+
+
+def test_plain_messages_name_no_path_or_setting():
+    from qa.errors import IndexError_, ModelError
+    from qa.feedback import FeedbackError
+
+    for error in (IndexError_("/srv/index/manifest.json is corrupt: run `qa build`"), ModelError("QA_EMBED_MODEL=/x"),
+                  FeedbackError("QA_DATA_DIR /var/qa"), PermissionError(13, "denied", "/srv/index"), RuntimeError("/x")):
+        message = ui.user_message(error)
+        assert message and "/" not in message and "QA_" not in message and "qa build" not in message

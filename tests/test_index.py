@@ -132,3 +132,18 @@ def test_an_index_of_a_changed_report_is_refused(document, tmp_path, monkeypatch
     report.write_text("某市2021年政府工作报告\n\n全年地区生产总值增长4.0%。\n", encoding="utf-8")
     with pytest.raises(IndexError_, match="changed since"):
         load_index(tmp_path / "idx")
+
+
+def test_two_reports_of_the_same_file_name_are_refused_not_merged(tmp_path):
+    """Paragraph ids come from the file name: two report.txt in different folders would share them."""
+    from qa.source import parse_document
+
+    documents = []
+    for folder, growth in (("a", "3.9%"), ("b", "4.5%")):
+        path = tmp_path / folder / "report.txt"
+        path.parent.mkdir()
+        path.write_text(f"某市2021年政府工作报告\n\n全年地区生产总值增长{growth}。\n", encoding="utf-8")
+        documents.append(parse_document(path))
+    chunks = chunk_documents(documents)
+    with pytest.raises(IndexError_, match="same file name.*rename one"):
+        index_files.build(documents, chunks, fake_vectors([c.text for c in chunks]), "m")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -213,7 +215,8 @@ def test_onnx_export_is_whole_and_made_once(bundled, exported):
     assert path == folder / onnx_model.ONNX_FILE and path.stat().st_size > 50e6
     assert messages[-3:-1] == ["exporting the model to ONNX (once per machine)", "quantizing the ONNX model to int8"]
     leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert leftovers == [], "the fp32 export and the temp folder are removed"
+    assert leftovers == ["model_qint8.onnx.sha256"], "the fp32 export and the temp folder are removed"
+    assert onnx_model.checksum_path(path).read_text().split() == [_sha256(path), path.name]
     mtime, again = path.stat().st_mtime_ns, []
     assert onnx_model.ensure_onnx(settings, again.append)[1] == path
     assert again == [] and path.stat().st_mtime_ns == mtime
@@ -261,3 +264,103 @@ def test_backend_is_a_setting_and_changes_the_model_id(monkeypatch, tmp_path):
     assert onnx_model.model_id_for(Settings(backend="onnx-int8")) == model.MODEL_ID + "+onnx-int8"
     with pytest.raises(ModelError, match="QA_BACKEND=int4 is not one of onnx-int8, torch"):
         onnx_model.model_id_for(Settings(backend="int4"))
+
+
+# ------------------------------------------------------------------ checksums of the prepared model
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+@pytest.fixture()
+def cache_copy(real_index, tmp_path):
+    """The prepared model cache (checked by loading the real index), linked file by file into tmp_path.
+
+    A test damages only files it first replaces with a copy of its own (_flip), never the linked originals.
+    """
+    source = model.bundled_model_dir(Settings.from_env().cache_dir)
+    target = model.bundled_model_dir(tmp_path)
+    shutil.copytree(source, target, copy_function=_link_or_copy)
+    return Settings(cache_dir=tmp_path, embed_model=""), target
+
+
+def _flip(path: Path) -> None:
+    """Invert 16 bytes in the middle of the file, as a disk or a careless edit might."""
+    data = bytearray(path.read_bytes())
+    path.unlink()  # break the link to the original first
+    middle = len(data) // 2
+    data[middle : middle + 16] = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+    path.write_bytes(bytes(data))
+
+
+def _never(*args, **kwargs):
+    pytest.fail("the model was prepared again")
+
+
+def test_an_intact_model_is_checked_and_kept(cache_copy, monkeypatch):
+    settings, folder = cache_copy
+    monkeypatch.setattr(model, "materialize", _never)
+    monkeypatch.setattr(onnx_model, "export_int8", _never)
+    assert onnx_model.ensure_onnx(settings)[1] == folder / onnx_model.ONNX_FILE
+    recorded = json.loads((folder / model.MARKER).read_text())["files"]
+    assert {"tokenizer.json", "config.json", "model.safetensors"} <= set(recorded)
+
+
+def test_a_damaged_onnx_file_is_noticed_and_exported_again(cache_copy, monkeypatch, caplog):
+    """Issue 12, item 6: byte flips in the ONNX file loaded without a warning (and gave other vectors)."""
+    settings, folder = cache_copy
+    path = folder / onnx_model.ONNX_FILE
+    pristine = path.read_bytes()
+    _flip(path)
+    exports = []
+
+    def export(folder_, target, progress=None):  # stands in for the 20-s export: the same bytes again
+        exports.append(target)
+        target.write_bytes(pristine)
+        return target
+
+    monkeypatch.setattr(onnx_model, "export_int8", export)
+    with caplog.at_level(logging.WARNING):
+        assert onnx_model.ensure_onnx(settings)[1] == path
+    assert exports == [path] and "checksum mismatch" in caplog.text
+    assert onnx_model.matches_checksum(path)
+
+
+@pytest.mark.parametrize(("name", "backend", "prepared_again"), [
+    ("tokenizer.json", "onnx-int8", True),
+    ("config.json", "onnx-int8", True),
+    ("model.safetensors", "onnx-int8", False),  # the ONNX backend never reads the weights: not worth 0.5 s
+    ("model.safetensors", "torch", True),
+])
+def test_a_damaged_model_file_is_noticed_and_the_folder_prepared_again(cache_copy, monkeypatch, name, backend,
+                                                                       prepared_again):
+    settings, folder = cache_copy
+    _flip(folder / name)
+    made = []
+    monkeypatch.setattr(model, "materialize", lambda target, progress=None, source=None: made.append(target) or target)
+    model.ensure_model(dataclasses.replace(settings, backend=backend))
+    assert made == ([folder] if prepared_again else [])
+
+
+def test_a_model_prepared_before_checksums_has_them_recorded_then_checked(cache_copy, monkeypatch):
+    settings, folder = cache_copy
+    marker = json.loads((folder / model.MARKER).read_text())
+    marker.pop("files", None)
+    (folder / model.MARKER).unlink()
+    (folder / model.MARKER).write_text(json.dumps(marker))
+    onnx = folder / onnx_model.ONNX_FILE
+    onnx_model.checksum_path(onnx).unlink(missing_ok=True)
+    monkeypatch.setattr(model, "materialize", _never)
+    monkeypatch.setattr(onnx_model, "export_int8", _never)
+    onnx_model.ensure_onnx(settings)  # trusted once, as the earlier version left it, and recorded
+    assert "tokenizer.json" in json.loads((folder / model.MARKER).read_text())["files"]
+    assert onnx_model.checksum_path(onnx).read_text().split()[1] == onnx.name
+    _flip(folder / "tokenizer.json")
+    made = []
+    monkeypatch.setattr(model, "materialize", lambda target, progress=None, source=None: made.append(target) or target)
+    model.ensure_model(settings)
+    assert made == [folder]

@@ -107,6 +107,18 @@ def test_cli_ask_json_carries_answer_and_citations():
     assert "全年地区生产总值增长3.9%" in citation["text"]
 
 
+@pytest.mark.parametrize("utf8_mode", ["0", "1"])
+def test_cli_ask_json_is_valid_utf8_for_undecodable_argument_bytes(utf8_mode):
+    """Issue 12, item 7: invalid bytes in the question came back out as invalid UTF-8 (or a traceback)."""
+    question = "2020年杭州地区生产总值增长多少".encode() + b"\xff\xfe?"
+    env = {**os.environ, "PYTHONUTF8": utf8_mode}
+    result = subprocess.run([sys.executable, "-m", "qa.cli", "ask", "--json", question, "--history", b"\xc3(2020"],
+                            capture_output=True, cwd=PROJECT_ROOT, env=env, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    record = json.loads(result.stdout.decode("utf-8"))  # strict: raises on invalid UTF-8
+    assert record["question"].endswith("\ufffd\ufffd?") and "3.9%" in record["answer"]
+
+
 def test_cli_help_is_instant_and_imports_nothing_heavy():
     code = "import sys, qa.cli; qa.cli.parser(); print(sorted(m for m in ('torch','faiss','gradio') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)

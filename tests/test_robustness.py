@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -118,6 +124,93 @@ turn = st.one_of(
 @given(question=st.one_of(any_text, report_text), history=st.lists(turn, max_size=3))
 def test_ask_never_raises_and_only_quotes_the_report(real_index, question, history):
     check_answer(real_index, ask(real_index, question, history))
+
+
+# ------------------------------------------------------------------------------------------------ hostile history
+
+FOLLOW_UP = "那2021年呢？"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        ["a" * 1_000_000],  # one turn of a million characters: 29 s of regex and jieba before the bound
+        ["杭州" * 500_000],
+        [FOLLOW_UP] * 1_000_000,  # a million turns
+        [{"role": "user", "content": "a" * 1_000_000}],
+        [("a" * 1_000_000, "b" * 1_000_000)],
+        [{"role": "user", "content": [{"type": "text", "text": "a" * 1_000_000}] * 1000}],
+    ],
+    ids=["one-long-turn", "long-cjk-turn", "million-turns", "long-message", "long-pair", "long-parts"],
+)
+def test_huge_history_is_answered_within_two_seconds(real_index, history):
+    """Issue 12, item 1: history is bounded (turns, then characters) before any cleaning or word splitting."""
+    started = time.perf_counter()
+    answer = ask(real_index, GDP_2020, history)
+    assert time.perf_counter() - started < 2
+    assert answer.found and "3.9%" in answer.text
+    check_answer(real_index, answer)
+
+
+def test_a_huge_turn_does_not_hide_the_real_earlier_question(real_index):
+    """The turn too long to have been a question is skipped; the follow-up still takes its topic from the one before."""
+    started = time.perf_counter()
+    answer = ask(real_index, FOLLOW_UP, [GDP_2020, "a" * 1_000_000])
+    assert time.perf_counter() - started < 2
+    assert answer.found and "7%" in answer.text and answer.period == "2021年安排"
+
+
+@pytest.mark.parametrize(
+    "history",
+    [5, 3.5, True, b"2020\xff", object(), {"role": "user", "content": GDP_2020}, {GDP_2020}, range(3),
+     np.array([GDP_2020, GDP_2020]), [5, None, 2.5, {"role": "user"}, {"role": "user", "content": 5}, [], [None], ()]],
+    ids=["int", "float", "bool", "bytes", "object", "dict", "set", "range", "numpy", "bad-turns"],
+)
+def test_history_of_another_type_counts_as_no_history(real_index, history):
+    """Issue 12, item 2: `ask(index, q, 5)` raised TypeError although ask never raises for bad input."""
+    answer = ask(real_index, GDP_2020, history)
+    assert answer.found and "3.9%" in answer.text
+
+
+@pytest.mark.parametrize("question", [5, b"2020\xe5\xb9\xb4", ["2020年", "GDP"], np.array(["2020年", "GDP"]), object()],
+                         ids=["int", "bytes", "list", "numpy", "object"])
+def test_question_of_another_type_asks_for_a_question(real_index, question):
+    answer = ask(real_index, question)
+    assert not answer.found and "请输入" in answer.text
+
+
+def test_a_question_over_the_time_limit_stops_before_answer_extraction(real_index, monkeypatch):
+    """Issue 12, item 1: each question has a time limit; past it, the rest of the work is not done."""
+    from qa import pipeline
+
+    model = real_index.embedder
+
+    class SlowEmbedder:
+        model_id = model.model_id
+
+        def embed_queries(self, questions):
+            time.sleep(0.3)
+            return model.embed_queries(questions)
+
+    monkeypatch.setattr(real_index, "embedder", SlowEmbedder())
+    monkeypatch.setattr(pipeline, "TIME_LIMIT_S", 0.2)
+    monkeypatch.setattr(pipeline, "extract_answer", lambda *args, **kwargs: pytest.fail("answer extraction ran"))
+    answer = ask(real_index, GDP_2020)
+    assert not answer.found and "太久" in answer.text and not answer.citations
+
+
+def test_loading_the_model_on_the_first_question_does_not_count_against_the_limit(real_index, monkeypatch):
+    """The model loads (or is even prepared, ~20 s) inside the first ask of a process: that is not the question's time."""
+    from qa import pipeline
+
+    def slow_load(settings, progress=None):
+        time.sleep(0.5)
+        return real_index.embedder
+
+    monkeypatch.setattr(pipeline, "load_embedder", slow_load)
+    monkeypatch.setattr(pipeline, "TIME_LIMIT_S", 0.3)
+    answer = ask(load_index(INDEX), GDP_2020)
+    assert answer.found and "3.9%" in answer.text
 
 
 # ------------------------------------------------------------------------------------------------ index files
@@ -236,6 +329,101 @@ def test_manifest_of_another_dimension_is_refused(tmp_path):
     (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexError_, match="inconsistent.*qa build"):
         load_index(directory)
+
+
+# A reader that is not the index's owner: root without the capabilities that let it read anyone's files.
+OTHER_USER = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+needs_other_user = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                                      reason="simulating another user needs root and setpriv")
+
+
+def _save_fresh(directory: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        index_files.save(index_files.load(INDEX), directory)
+    finally:
+        os.umask(old_umask)
+
+
+def _as_other_user(folder: Path, code: list[str]) -> subprocess.CompletedProcess:
+    """Run `code` as a reader who does not own `folder` (now owned by nobody, permissions as they are)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, 65534, 65534)
+    return subprocess.run([*OTHER_USER, *code], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False,
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, timeout=300)
+
+
+@pytest.fixture()
+def shared_dir(tmp_path):
+    """A folder others can enter (pytest's own tmp folders are 0700)."""
+    os.chmod(tmp_path, 0o755)
+    for parent in tmp_path.parents:
+        if parent.name.startswith("pytest-"):
+            os.chmod(parent, parent.stat().st_mode | 0o011)  # enter, not list
+    return tmp_path
+
+
+def test_a_saved_index_is_readable_by_other_users(shared_dir):
+    """Issue 12, item 5: `qa build` left index/ mode 0700 (tempfile.mkdtemp), so only its builder could serve it."""
+    directory = shared_dir / "index"
+    _save_fresh(directory)
+    modes = [stat.S_IMODE(p.stat().st_mode) for p in [directory, *directory.rglob("*")]]
+    assert all(mode & 0o044 == 0o044 for mode in modes)
+    assert stat.S_IMODE(directory.stat().st_mode) & 0o011 == 0o011
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        code = "import sys; from qa import index; print(len(index.load(sys.argv[1]).chunks))"
+        result = _as_other_user(directory, [sys.executable, "-c", code, str(directory)])
+        assert result.returncode == 0 and int(result.stdout) > 0, result.stderr
+
+
+@needs_other_user
+def test_an_index_others_cannot_read_is_an_error_that_says_what_to_do(shared_dir):
+    """Item 5: `qa ask` on an index another user built 0700 gave a raw PermissionError traceback."""
+    directory = shared_dir / "index"
+    _save_fresh(directory)
+    os.chmod(directory, 0o700)
+    result = _as_other_user(directory, [sys.executable, "-m", "qa.cli", "ask", "--index", str(directory), GDP_2020])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "chmod -R a+rX" in result.stderr and "qa build" in result.stderr
+
+
+STOP_BETWEEN_RENAMES = """
+import os, signal, sys
+from qa import index
+loaded = index.load(sys.argv[1])
+index._exchange = lambda a, b: False  # as on a system without an atomic exchange: two renames
+calls, replace = [], os.replace
+def stop_on_second(src, dst):
+    calls.append(src)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # a power cut or kill -9 between the two renames
+    replace(src, dst)
+os.replace = stop_on_second
+index.save(loaded, sys.argv[1])
+"""
+
+
+def test_a_stop_between_the_two_renames_leaves_a_loadable_index(tmp_path):
+    """Item 5: the old index sat in .index-old and was not found; the new one's temp folder stayed forever."""
+    directory = _copy_index(tmp_path)
+    chunks = [c.id for c in index_files.load(directory).chunks]
+    result = subprocess.run([sys.executable, "-c", STOP_BETWEEN_RENAMES, str(directory)], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, check=False, timeout=300)
+    assert result.returncode == -9, result.stderr
+    assert not directory.exists()  # the moment the stop caught: only the old index, beside it
+    assert [c.id for c in load_index(directory).chunks] == chunks
+    index_files.save(index_files.load(directory), directory)  # the next save tidies up
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+    assert [c.id for c in load_index(directory).chunks] == chunks
+
+
+def test_saving_over_an_index_leaves_nothing_beside_it(tmp_path):
+    directory = _copy_index(tmp_path)
+    before = json.loads((directory / "manifest.json").read_text("utf-8"))["built_at"]
+    time.sleep(1.1)  # built_at has one-second resolution
+    index_files.save(index_files.load(directory), directory)
+    assert json.loads((directory / "manifest.json").read_text("utf-8"))["built_at"] != before
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
 
 
 # ------------------------------------------------------------------------------------------------ model cache
