@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import json
 import logging
 import math
@@ -23,6 +22,7 @@ import numpy as np
 
 from qa.chunking import CHUNK_OVERLAP, CHUNK_SIZE, SEPARATORS, Chunk, spans
 from qa.errors import IndexError_
+from qa.files import file_sha256, process_alive
 from qa.periods import Period
 from qa.source import Document, Paragraph
 from qa.tokens import tokenize
@@ -177,7 +177,7 @@ def save(index: Index, directory: Path) -> None:
         if index.sentence_vectors is not None:
             np.save(staging / "sentences.npy", index.sentence_vectors.astype(np.float16))  # half the size, same ranking
         manifest = dict(index.manifest, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        manifest["files"] = {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+        manifest["files"] = {str(p.relative_to(staging)): file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
         _swap(staging, directory)
     finally:
@@ -215,7 +215,7 @@ def _load(directory: Path) -> Index:
         path = directory / name
         if not path.is_file():
             raise IndexError_(f"{path} is missing: run `qa build` to rebuild the index")
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             raise IndexError_(f"{path} is corrupt (its checksum does not match the manifest): run `qa build`")
     try:
         index = _read_index(directory, manifest)
@@ -284,7 +284,7 @@ def stale_sources(manifest: dict, root: Path) -> list[str]:
     stale = []
     for source in manifest.get("sources", []):
         path = Path(source["path"]) if Path(source["path"]).is_absolute() else root / source["path"]
-        if path.is_file() and _sha256(path) != source["sha256"]:
+        if path.is_file() and file_sha256(path) != source["sha256"]:
             stale.append(str(path))
     return stale
 
@@ -298,21 +298,11 @@ def _staging_beside(directory: Path) -> Path:
     prefix = f".{directory.name}-tmp-"
     for stale in directory.parent.glob(prefix + "*"):
         pid = stale.name[len(prefix) :].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     staging = directory.parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
     os.mkdir(staging)
     return staging
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0 only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def _old_beside(directory: Path) -> Path:
@@ -389,14 +379,6 @@ def _write_jsonl(path: Path, rows) -> None:
 def _read_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as rows:
         return [json.loads(line) for line in rows if line.strip()]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _version(distribution: str) -> str | None:

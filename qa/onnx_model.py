@@ -9,7 +9,8 @@ import shutil
 from pathlib import Path
 
 from qa.errors import ModelError
-from qa.model import MODEL_ID, Progress, ensure_model, file_sha256, load_sentence_transformer, notify, temp_beside
+from qa.files import file_sha256
+from qa.model import MODEL_ID, Progress, ensure_model, load_sentence_transformer, notify, temp_beside
 from qa.settings import Settings
 
 BACKENDS = ("onnx-int8", "torch")
