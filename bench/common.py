@@ -152,6 +152,19 @@ def summarize(values: list[float]) -> dict:
     return {"p50": median(values), "p95": pct(values, 95), "count": len(values)}
 
 
+def stored_vectors_and_queries(limit: int):
+    """The committed index's chunk vectors, and `limit` eval questions embedded as queries (one thread)."""
+    import faiss
+
+    from qa.embedding import load_embedder
+    from qa.settings import Settings
+
+    stored = faiss.read_index(str(ROOT / "index" / "vectors.faiss"))
+    embedder = load_embedder(Settings.from_env(threads=1))
+    queries = embedder.embed_queries([i["question"] for i in sample_items(limit=limit)])
+    return stored.reconstruct_n(0, stored.ntotal), queries
+
+
 def perturbed(base, n: int, sigma: float, seed: int = 0):
     """n rows: the base rows repeated, each plus Gaussian noise, re-normalized (float32)."""
     import numpy as np

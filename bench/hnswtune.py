@@ -12,11 +12,10 @@ import time
 
 from bench.common import (
     DIM,
-    ROOT,
     main,
     ms,
     perturbed,
-    sample_items,
+    stored_vectors_and_queries,
     summarize,
     table,
     time_search,
@@ -31,14 +30,7 @@ def w_hnswtune(a: dict) -> dict:
     import faiss
     import numpy as np
 
-    from qa.embedding import load_embedder
-    from qa.settings import Settings
-
-    stored = faiss.read_index(str(ROOT / "index" / "vectors.faiss"))
-    base = stored.reconstruct_n(0, stored.ntotal)
-    embedder = load_embedder(Settings.from_env(threads=1))
-    queries = embedder.embed_queries([i["question"] for i in sample_items(limit=a["queries"])])
-    del embedder
+    base, queries = stored_vectors_and_queries(a["queries"])
     rows = []
     for sigma in a["sigmas"]:
         X = perturbed(base, a["n"], sigma)

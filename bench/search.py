@@ -18,6 +18,7 @@ from bench.common import (
     ms,
     perturbed,
     sample_items,
+    stored_vectors_and_queries,
     summarize,
     table,
     time_search,
@@ -31,15 +32,7 @@ def w_search(a: dict) -> dict:
     import faiss
     import numpy as np
 
-    from qa.embedding import load_embedder
-    from qa.settings import Settings
-
-    stored = faiss.read_index(str(ROOT / "index" / "vectors.faiss"))
-    base = stored.reconstruct_n(0, stored.ntotal)
-    embedder = load_embedder(Settings.from_env(threads=1))
-    questions = [i["question"] for i in sample_items(limit=a["queries"])]
-    queries = embedder.embed_queries(questions)
-    del embedder
+    base, queries = stored_vectors_and_queries(a["queries"])
     sizes = sorted(set(a["flat"]) | set(a["hnsw"]))
     t = time.perf_counter()
     X = perturbed(base, max(sizes), a["sigma"])
