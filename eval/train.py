@@ -22,7 +22,7 @@ import numpy as np
 from eval.metrics import contains_any
 from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
-from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, relative
+from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, pick, relative
 
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of both logistic regressions
@@ -63,8 +63,7 @@ def decide(row: Prepared, scorer: Scorer) -> tuple[bool, str, str, float]:
     if best < 0:
         return False, "", "", 0.0
     text, paragraph = row.texts[best]
-    vetoed = bool(row.features[best][FEATURES.index("sibling_measure")])  # as qa.answer.answer
-    return probability >= scorer.threshold and not vetoed, text, paragraph, probability
+    return scorer.answers(row.features[best], probability), text, paragraph, probability
 
 
 def score(rows: list[Prepared], scorer: Scorer) -> dict:
@@ -100,11 +99,9 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
                        C, balanced=True)
     X, y = [], []
     for row in pooled:
-        scores = ranker.z(relative(row.features))
-        order = np.argsort(-scores, kind="stable")
-        lead = scores[order[0]] - scores[order[1]] if len(order) > 1 else 1.0
-        X.append(np.concatenate([[scores[order[0]], lead], row.features[order[0]]]))
-        y.append(row.labels[order[0]])
+        best, inputs = pick(ranker, row.features)
+        X.append(inputs)
+        y.append(row.labels[best])
     answerable = _logistic(np.array(X), np.array(y), C, balanced=False)
     return _with_threshold(Scorer(ranker, answerable, 0.5, meta or {}), rows)
 

@@ -95,8 +95,7 @@ def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer,
     if best is None:
         return not_found(query, hits)
     signals = {"confidence": round(probability, 4), "closeness": round(best.feature("cosine"), 4)}
-    # a figure of a sibling measure (货物出口 for 服务外包出口额) is never the amount asked, however close it reads
-    if require_confidence and (probability < scorer.threshold or best.feature("sibling_measure")):
+    if require_confidence and not scorer.answers(best.features, probability):
         return not_found(query, hits, **signals)
     start, end = best.extract
     extract = best.text

@@ -20,6 +20,7 @@ from qa.errors import ModelError
 
 SCORER_PATH = Path(__file__).parent / "data" / "scorer.json"
 ANSWER_FEATURES = ("rank_score", "rank_lead", *FEATURES)
+VETO = FEATURES.index("sibling_measure")
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,17 @@ class Scorer:
     meta: dict = field(default_factory=dict)
 
     def choose(self, features: np.ndarray) -> tuple[int, float]:
-        """(row of the best candidate, probability that it answers); (-1, 0.0) for no candidates.
-        Ties go to the first row: the better-ranked hit."""
+        """(row of the best candidate, probability that it answers); (-1, 0.0) for no candidates."""
         if not len(features):
             return -1, 0.0
-        scores = self.ranker.z(relative(features))
-        order = np.argsort(-scores, kind="stable")
-        best = int(order[0])
-        lead = float(scores[best] - scores[order[1]]) if len(order) > 1 else 1.0
-        z = float(self.answerable.z(np.concatenate([[scores[best], lead], features[best]])))
+        best, inputs = pick(self.ranker, features)
+        z = float(self.answerable.z(inputs))
         return best, float(1 / (1 + np.exp(-np.clip(z, -30, 30))))
+
+    def answers(self, features: np.ndarray, probability: float) -> bool:
+        """Whether the chosen candidate (its feature row) stands: probable enough, and never a figure of a
+        sibling measure (货物出口 for 服务外包出口额), however close it reads."""
+        return probability >= self.threshold and not features[VETO]
 
     def best(self, pool: list[Candidate]) -> tuple[Candidate | None, float]:
         row, probability = self.choose(matrix(pool))
@@ -72,6 +74,16 @@ class Scorer:
     def to_json(self) -> dict:
         return {"features": list(FEATURES), "answer_features": list(ANSWER_FEATURES), "threshold": self.threshold,
                 "ranker": self.ranker.to_json(), "answerable": self.answerable.to_json(), **self.meta}
+
+
+def pick(ranker: Linear, features: np.ndarray) -> tuple[int, np.ndarray]:
+    """The ranker's best row, and the answerability model's input for it: its score, its lead over the
+    runner-up, its features. Ties go to the first row: the better-ranked hit."""
+    scores = ranker.z(relative(features))
+    order = np.argsort(-scores, kind="stable")
+    best = int(order[0])
+    lead = float(scores[best] - scores[order[1]]) if len(order) > 1 else 1.0
+    return best, np.concatenate([[scores[best], lead], features[best]])
 
 
 def relative(features: np.ndarray) -> np.ndarray:
