@@ -28,6 +28,7 @@ from qa.tokens import has_cjk
 
 Progress = Callable[[str], None]
 MARKUP = re.compile(r"<[^>]{0,200}>")
+EXAMPLE_QUESTION = "去年地区生产总值增长多少？"  # asks of any report: shown where a question was not understood
 # A follow-up uses the last three meaningful earlier questions; reading ten turns leaves room for refused
 # ones. Turns past these, and any turn longer than a question may be, are dropped before cleaning or word
 # splitting, so a history costs at most a few thousand characters of work whatever a client sends.
@@ -175,8 +176,8 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     prepared = prepare(index, question, history, mode, abstain)
     if prepared.early is not None:
         return prepared.early
-    chosen = choose(prepared.query, prepared.hits, prepared.pool, scorer or scorer_for(index),
-                    require_confidence=mode == "hybrid" and abstain)
+    chosen = extract_answer(prepared.query, prepared.hits, prepared.pool, scorer or scorer_for(index),
+                            require_confidence=mode == "hybrid" and abstain)
     return replace(chosen, question=question if isinstance(question, str) else "")
 
 
@@ -184,14 +185,14 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, candidates."""
     raw = question if isinstance(question, str) else ""  # None, numbers, bytes: asked to type a question
     if not raw.strip():
-        return Prepared(None, [], [], Answer(raw, raw, "请输入一个问题，例如：" + example_question(index), (), False))
+        return Prepared(None, [], [], Answer(raw, raw, "请输入一个问题，例如：" + EXAMPLE_QUESTION, (), False))
     if len(raw) > MAX_QUESTION_CHARS:
         return Prepared(None, [], [], Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。"
                                              f"请把问题缩短到{MAX_QUESTION_CHARS}字以内。", (), False))
     text = clean_question(raw)
     if not is_meaningful(text):
         return Prepared(None, [], [], Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如："
-                                             + example_question(index), (), False))
+                                             + EXAMPLE_QUESTION, (), False))
     if is_small_talk(text):
         return Prepared(None, [], [], Answer(raw, text, welcome(index), (), False))
     if mode != "bm25":
@@ -240,8 +241,8 @@ def knows_any_word(index: Index, query: Query) -> bool:
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
 
 
-def report_places(index: Index) -> list[str]:
-    return list(dict.fromkeys(d.get("place") or "" for d in index.documents if d.get("place")))
+def report_places(index: Index) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(d.get("place") or "" for d in index.documents if d.get("place")))
 
 
 def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
@@ -251,19 +252,11 @@ def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
     return any(word in p.text and (not topic or any(t in p.text for t in topic)) for p in index.paragraphs.values())
 
 
-def choose(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer, require_confidence: bool) -> Answer:
-    return extract_answer(query, hits, pool, scorer, require_confidence)
-
-
-def example_question(index: Index) -> str:
-    return "去年地区生产总值增长多少？"
-
-
 def welcome(index: Index) -> str:
     """The reply to a greeting: what this is, and questions to try."""
     titles = "、".join(dict.fromkeys(d.get("title") or d["id"] for d in index.documents))
     return (f"您好！我可以回答关于{titles}的问题，答案都摘自报告原文并注明出处。"
-            "可以试试：去年地区生产总值增长多少？今年的主要预期目标是什么？")
+            f"可以试试：{EXAMPLE_QUESTION}今年的主要预期目标是什么？")
 
 
 def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10) -> tuple[Query, list[Hit]]:

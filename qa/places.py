@@ -23,8 +23,10 @@ def provinces() -> tuple[tuple[str, str, str], ...]:
     return tuple((r[0], r[1] if len(r) > 1 else "", r[2] if len(r) > 2 else "") for r in rows)
 
 
-def scope_words(places: list[str]) -> frozenset[str]:
-    """Words that name these places (or the report's own place in general): not a question's topic."""
+@cache
+def scope_words(places: tuple[str, ...]) -> frozenset[str]:
+    """Words that name these places (or the report's own place in general): not a question's topic.
+    Cached: every question of an index asks for the same places."""
     words = set(SELF_REFERENCES)
     for place in filter(None, places):
         words |= {place, SUFFIX.sub("", place)}
@@ -34,7 +36,7 @@ def scope_words(places: list[str]) -> frozenset[str]:
     return frozenset(w.lower() for w in words if w)
 
 
-def other_place(question: str, places: list[str], mentioned) -> str:
+def other_place(question: str, places: tuple[str, ...], mentioned) -> str:
     """A province-level place the question names that the reports are not about and never mention
     (`mentioned(word)` says whether the reports' text has a word); "" if none."""
     own = scope_words(places)
