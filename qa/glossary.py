@@ -27,9 +27,10 @@ def read_terms(path: Path = GLOSSARY_FILE) -> dict[str, str]:
 TERMS = read_terms()
 
 
-def expand(question: str) -> str:
-    """Report terms for the bridges found in the question. Example: "GDP growth" -> "地区生产总值 生产总值 增长"."""
-    return " ".join(dict.fromkeys(" ".join(" ".join(b) for b in bridges(question)).split()))
+def terms_of(found: list[tuple[str, ...]]) -> str:
+    """The report terms of these bridges, each once, space-separated.
+    Example: bridges("GDP growth") -> "地区生产总值 生产总值 国内生产总值 经济总量 增长"."""
+    return " ".join(dict.fromkeys(term for bridge in found for term in bridge))
 
 
 def bridges(question: str) -> list[tuple[str, ...]]:

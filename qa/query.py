@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from qa.glossary import bridges as glossary_bridges
-from qa.glossary import expand
+from qa.glossary import terms_of
 from qa.periods import NUMERALS, plan_number, plan_years
 from qa.tokens import QUESTION_WORDS, _jieba, content_tokens, has_cjk, normalize, tokenize
 
@@ -128,7 +128,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
-    bridges = expand(resolved)
+    found = glossary_bridges(resolved)  # the glossary is scanned once a question
+    bridges = terms_of(found)
     searched = tokenize(resolved + " " + bridges)
     tokens = [_known_part(t, vocabulary) for t in searched]
     words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved))]
@@ -149,7 +150,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
         asks_actual=ACTUAL.search(asked) is not None,
-        bridge_sets=tuple(b for b in glossary_bridges(resolved) if set(b) - GENERIC_ASKS),
+        bridge_sets=tuple(b for b in found if set(b) - GENERIC_ASKS),
     )
 
 
