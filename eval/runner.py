@@ -42,7 +42,8 @@ def load_questions(path: Path) -> list[dict]:
             raise EvalError(f"{path}:{number}: an answerable question needs `evidence`")
         kind = row.get("kind") or ("unanswerable" if not answers else "other")
         items.append({"id": str(row.get("id", f"line{number}")), "question": row["question"], "answers": answers,
-                      "evidence": evidence, "kind": kind, "history": history})
+                      "evidence": evidence, "kind": kind, "history": history}
+                     | {k: row[k] for k in ("split", "report") if k in row})  # a per-report set's own fields
     if not items:
         raise EvalError(f"{path} holds no questions")
     return items

@@ -40,25 +40,17 @@ def load_sets(directory: Path = SETS_DIR, bundled_dev: Path | None = BUNDLED_DEV
     by_report: dict[str, list[dict]] = {}
     names: dict[str, str] = {}
     for path in sorted(Path(directory).glob("*.jsonl")):
-        raw = [r for r in _raw_rows(path)]
-        items = load_questions(path)
-        for item, row in zip(items, raw):
-            report = row.get("report")
-            if not isinstance(report, str) or row.get("split") not in ("dev", "test"):
+        for item in load_questions(path):
+            report = item.get("report")
+            if not isinstance(report, str) or item.get("split") not in ("dev", "test"):
                 raise EvalError(f"{path}: question {item['id']} needs a `report` path and a `split` of dev or test")
-            by_report.setdefault(report, []).append(dict(item, split=row["split"], report=report))
+            by_report.setdefault(report, []).append(item)
             names.setdefault(report, path.stem)
     if bundled_dev is not None and Path(bundled_dev).is_file():
         dev = [dict(i, split="dev", report=BUNDLED_REPORT) for i in load_questions(bundled_dev)]
         by_report[BUNDLED_REPORT] = dev + by_report.get(BUNDLED_REPORT, [])
         names.setdefault(BUNDLED_REPORT, "hangzhou-2021")
     return [QuestionSet(names[r], r, tuple(items)) for r, items in by_report.items()]
-
-
-def _raw_rows(path: Path) -> list[dict]:
-    import json
-
-    return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
 
 
 def report_path(report: str) -> Path:
