@@ -72,6 +72,7 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
     unknown = _unknown_share(index, query)
+    grams = question_bigrams(query)
     english = float(not has_cjk(query.asked))
     coverages = [coverage(index, query, hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
     best_coverage = max(coverages)
@@ -88,7 +89,7 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "coverage": cov,
             "coverage_heading": coverage(index, query, sentence + " " + hit.paragraph.heading),
             "coverage_extract": coverage(index, query, piece),
-            "bigrams": bigram_overlap(query, sentence),
+            "bigrams": bigram_overlap(grams, sentence),
             "cosine": cosine,
             "closeness": (cosine - low) / (high - low) if high > low else 0.0,
             "chunk_cosine": hit.dense,
@@ -158,14 +159,16 @@ def _unknown_share(index: Index, query: Query) -> float:
     return len(unknown) / len(words)
 
 
-def bigram_overlap(query: Query, text: str) -> float:
-    """Share of the question's character bigrams (topic part, and bridged terms) found in the text."""
+def question_bigrams(query: Query) -> frozenset[str]:
+    """The question's character bigrams (topic part, and bridged terms): once a question, not once a candidate."""
     asked = normalize(strip_period(query.resolved)) + " " + " ".join(query.bridged)
     grams = {asked[i : i + 2] for i in range(len(asked) - 1) if has_cjk(asked[i : i + 2]) and " " not in asked[i : i + 2]}
-    grams -= _QUESTION_BIGRAMS
-    if not grams:
-        return 0.0
-    return sum(g in text for g in grams) / len(grams)
+    return frozenset(grams - _QUESTION_BIGRAMS)
+
+
+def bigram_overlap(grams: frozenset[str], text: str) -> float:
+    """Share of the question's bigrams found in the text."""
+    return sum(g in text for g in grams) / len(grams) if grams else 0.0
 
 
 _QUESTION_BIGRAMS = frozenset({"多少", "哪些", "什么", "怎么", "是多", "少个", "有多", "了多", "几个", "哪个", "如何", "是否",
