@@ -240,12 +240,11 @@ def parse_text(text: str, raw: bytes, path: Path, doc_id: str, meta: dict) -> Do
         )
         previous_kind = kind
     front = [p.text for p in paragraphs if p.kind in ("front", "title")]
-    occasion = next((t for t in front if OCCASION.search(t)), "")
-    after = front[front.index(occasion) + 1 :] if occasion else []
-    speaker = after[0] if after and not after[0].endswith("：") else ""
-    if occasion and (joined := OCCASION.search(occasion)):  # "——2024年3月5日在…会议上国务院总理 李强" on one line
-        speaker = speaker if not joined.group(3) else joined.group(3).strip()
-        occasion = joined.group(2)
+    meeting = next((m for t in front if (m := OCCASION.search(t))), None)
+    after = front[front.index(meeting.string) + 1 :] if meeting else []
+    # the speaker may follow on the meeting's own line ("——2024年3月5日在…会议上国务院总理 李强"), else on the next
+    speaker = (meeting and (meeting.group(3) or "").strip()) or (after[0] if after and not after[0].endswith("：") else "")
+    occasion = meeting.group(2) if meeting else ""
     return Document(
         id=doc_id,
         path=str(path),
