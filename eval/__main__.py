@@ -116,6 +116,7 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
 
     pooled = {split: summarise([r for rows in records_out.values() for r in rows if r["split"] == split])
               for split in ("dev", "test")}
+    shared = _shared_index(sets, per_set, pooled)
     loro_rows = [r for rows in prepared.values() for r in rows]
     pooled_loro = _pooled_loro(loro, prepared)
     print("\n" + split_table(per_set, loro, pooled, pooled_loro))
@@ -128,10 +129,52 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     metrics |= {f"loro.{k}": v for k, v in pooled_loro.items()}
     metrics |= {f"dev.{k}": v for k, v in pooled["dev"]["metrics"].items()}
     metrics["latency_p50_ms"] = percentile(latencies, 50)
+    metrics |= {f"shared.{k}": v for k, v in shared["gate"].items()}
     failed = check_thresholds(metrics, {k: v for k, v in thresholds.items() if not k.startswith("dev.")})
     out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
-           "pooled_loro": pooled_loro, "gate_metrics": metrics, "questions": records_out, "n_loro_rows": len(loro_rows)}
+           "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out, "n_loro_rows": len(loro_rows)}
     return _finish(args, out, failed, began)
+
+
+def _shared_index(sets, per_set: dict, pooled: dict) -> dict:
+    """Every report's questions again, on one index of all the reports, each asked with its report chosen
+    (as in the app): what sharing an index costs, and how many answers cite a report not asked about."""
+    from eval.sets import index_for, report_path
+    from eval.systems import PipelineSystem
+    from qa.files import file_sha256
+
+    index = index_for([s.report for s in sets])
+    by_hash = {d.get("sha256"): d["id"] for d in index.documents}
+    per_report, all_records, cross = {}, [], 0
+    for question_set in sets:
+        doc_id = by_hash[file_sha256(report_path(question_set.report))]
+        records = run_system(PipelineSystem(index, "hybrid", "pipeline", report=doc_id), list(question_set.items), index)
+        for record, item in zip(records, question_set.items):
+            record["split"] = item["split"]
+            record["cross_report"] = record["found"] and record["cited_id"].split("#")[0] != doc_id
+        crossed = sum(r["cross_report"] for r in records)
+        cross += crossed
+        test = summarise([r for r in records if r["split"] == "test"])["metrics"] if any(
+            r["split"] == "test" for r in records) else None
+        own = per_set[question_set.name]["pipeline"].get("test", {}).get("metrics")
+        per_report[question_set.name] = {"test_grounded_own": own and own["grounded_accuracy"],
+                                         "test_grounded_shared": test and test["grounded_accuracy"],
+                                         "cross_report": crossed}
+        all_records += records
+    test = summarise([r for r in all_records if r["split"] == "test"])["metrics"]
+    loss = pooled["test"]["metrics"]["grounded_accuracy"] - test["grounded_accuracy"]
+    print(f"\none index of all {len(sets)} reports ({len(index.chunks)} chunks), each report's questions with it chosen:")
+    print(report_table(per_report))
+    print(f"pooled test grounded: own index {_f(pooled['test']['metrics']['grounded_accuracy'])}, shared "
+          f"{_f(test['grounded_accuracy'])} (loss {loss:+.3f}); answers citing another report: {cross}")
+    return {"per_report": per_report, "test": test, "gate": {"grounded_loss": loss, "cross_report": cross}}
+
+
+def report_table(per_report: dict) -> str:
+    lines = ["| report | test grounded, own index | shared index | answers from another report |", "| --- | --- | --- | --- |"]
+    lines += [f"| {name} | {_f(r['test_grounded_own'])} | {_f(r['test_grounded_shared'])} | {r['cross_report']} |"
+              for name, r in per_report.items()]
+    return "\n".join(lines)
 
 
 def _pooled_loro(loro: dict, prepared: dict) -> dict:

@@ -10,10 +10,10 @@ from pathlib import Path
 from eval.metrics import contains_any, failure_kind, first_relevant_rank, grounded, mrr_at, percentile, rate, recall_at
 
 METRICS = ("recall@1", "recall@5", "mrr@10", "grounded_accuracy", "abstention", "false_refusal",
-           "latency_p50_ms", "latency_p95_ms", "answer_chars_median")
+           "latency_p50_ms", "latency_p95_ms", "answer_chars_median", "grounded_loss", "cross_report")
 
 
-SCOPES = ("test", "loro", "dev")  # a threshold "test.grounded_accuracy" bounds the test split's metric
+SCOPES = ("test", "loro", "dev", "shared")  # a threshold "test.grounded_accuracy" bounds the test split's metric
 
 
 class EvalError(Exception):

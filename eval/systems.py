@@ -23,17 +23,18 @@ class Reply:
 class PipelineSystem:
     """`qa.pipeline.ask` / `search` in one mode ("hybrid" is the pipeline itself)."""
 
-    def __init__(self, index, mode: str = "hybrid", name: str | None = None):
-        self.index, self.mode, self.name = index, mode, name or mode
+    def __init__(self, index, mode: str = "hybrid", name: str | None = None, report: str | None = None):
+        self.index, self.mode, self.name, self.report = index, mode, name or mode, report
 
     def ask(self, question: str, history=()) -> Reply:
-        a = ask(self.index, question, history, mode=self.mode)
+        a = ask(self.index, question, history, mode=self.mode, report=self.report)
         c = a.citations[0] if a.citations else None
         return Reply(a.text, a.found, c.text if c else "", c.paragraph_id if c else "", c.period if c else "",
                      getattr(a, "confidence", None))
 
     def search(self, question: str, history=(), k: int = 10) -> list[str]:
-        return [h.chunk.text for h in search(self.index, question, history, mode=self.mode, k=k)[1]]
+        index = self.index.view([self.report]) if self.report else self.index
+        return [h.chunk.text for h in search(index, question, history, mode=self.mode, k=k)[1]]
 
 
 class TutorialRAG:

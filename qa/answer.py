@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from qa.candidates import Candidate
 from qa.figures import extract_figures
 from qa.index import Index
+from qa.lists import ReportList
 from qa.query import Query
 from qa.retrieval import Hit
 from qa.scorer import Scorer
@@ -39,6 +40,9 @@ class Answer:
     period: str = ""
     confidence: float = 0.0  # the scorer's probability that the answer answers the question
     closeness: float = 0.0  # cosine of the question with the answering sentence
+    report: str = ""  # the id of the report that answered
+    report_title: str = ""  # its name, e.g. "2026年江苏省政府工作报告"
+    rows: tuple[Answer, ...] = ()  # a comparison: one answer per report, each cited from its own report
 
     def markdown(self) -> str:
         """The answer text with its marked spans in **bold**."""
@@ -47,6 +51,35 @@ class Answer:
             out += [self.text[last:start], "**", self.text[start:end], "**"]
             last = end
         return "".join(out + [self.text[last:]])
+
+
+def comparison(question: str, rows: list[Answer]) -> Answer:
+    """Answers from several reports as one: a line per report ("江苏省：…"), marks moved into the joined text,
+    each report's first citation in order."""
+    lines, marks, start = [], [], 0
+    for row in rows:
+        head = f"{row.report_title}："
+        lines.append(head + row.text)
+        marks += [(start + len(head) + a, start + len(head) + b) for a, b in row.marks]
+        start += len(lines[-1]) + 1
+    citations = tuple(row.citations[0] for row in rows if row.found and row.citations)
+    return Answer(question, question, "\n".join(lines), tuple(marks), any(r.found for r in rows), citations,
+                  rows=tuple(rows))
+
+
+def list_answer(query: Query, found: ReportList) -> Answer:
+    """The items of an announced list, joined; cited as the announcing sentence with the items it introduces
+    (one paragraph when the list is inline, the section's outline when its items are sub-sections)."""
+    announcing, (a, b) = found.announcing, found.sentence
+    texts = found.texts
+    if all(p.id == announcing.id for p, _, _ in found.items):
+        first = _cite(announcing, (a, found.items[-1][2]), 1.0)
+    else:
+        outline = "\n".join([announcing.text[a:b], *texts])
+        first = Citation(announcing.id, announcing.heading_path, announcing.period.label, outline, (0, b - a), 1.0)
+    others = tuple(_cite(p, (s, e), 1.0) for p, s, e in found.items[:2] if p.id != announcing.id)
+    return Answer(query.asked, query.resolved, "；".join(texts), (), True, (first, *others), announcing.period.label,
+                  confidence=1.0)
 
 
 def citation(hit: Hit, marked: tuple[int, int] | None = None) -> Citation:

@@ -53,7 +53,10 @@ def answer_record(answer) -> dict:
         "marks": [list(m) for m in answer.marks],
         "found": answer.found,
         "period": answer.period,
+        "report": answer.report,
+        "report_title": answer.report_title,
         "citations": [dict(asdict(c), heading_path=list(c.heading_path)) for c in answer.citations],
+        "rows": [answer_record(row) for row in answer.rows],  # a comparison: one answer per report
     }
 
 
@@ -64,6 +67,8 @@ def render(answer, color: bool) -> str:
         parts += [text[last:start], bold(text[start:end])]
         last = end
     lines = [("" if not answer.period else f"[{answer.period}] ") + "".join(parts + [text[last:]])]
+    if answer.report_title:
+        lines.append(f"（{answer.report_title}）")
     for number, c in enumerate(answer.citations, 1):
         para = c.text
         if c.marked:
@@ -77,7 +82,10 @@ def cmd_ask(args, settings: Settings) -> int:
     from qa.pipeline import ask, load_index
 
     index = load_index(args.index or settings.index_dir, settings)
-    answer = ask(index, valid_text(args.question), [valid_text(q) for q in args.history or ()])
+    if args.report and args.report not in (ids := [d["id"] for d in index.documents]):
+        print(f"qa: no report {args.report} in the index; its reports: {', '.join(ids)}", file=sys.stderr)
+        return 2
+    answer = ask(index, valid_text(args.question), [valid_text(q) for q in args.history or ()], report=args.report)
     if args.json:
         print(valid_text(json.dumps(answer_record(answer), ensure_ascii=False, indent=1)))
     else:
@@ -126,6 +134,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--history", nargs="*", help="earlier questions, oldest first, for a follow-up")
     a.add_argument("--json", action="store_true", help="machine-readable output")
     a.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
+    a.add_argument("--report", help="the report id to answer from when the question names no place or year "
+                   "(default: the bundled report; `qa list` shows the ids)")
     a.set_defaults(run=cmd_ask)
     s = sub.add_parser("serve", help="start the chat app", description="Example: qa serve --port 7860")
     s.add_argument("--host")

@@ -52,6 +52,7 @@ class Index:
         self.chunk_rows = {c.id: row for row, c in enumerate(self.chunks)}
         counts = [len(spans(c.text)) for c in self.chunks]
         self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+        self._views: dict[frozenset[str], Index] = {}
 
     def sentence_scores(self, chunk: Chunk, query_vector: np.ndarray | None) -> np.ndarray | None:
         """Cosine of the query with each sentence of a chunk (in `spans(chunk.text)` order)."""
@@ -96,6 +97,38 @@ class Index:
 
     def document_year(self, doc_id: str) -> int | None:
         return next((d["year"] for d in self.documents if d["id"] == doc_id), None)
+
+    def view(self, doc_ids) -> Index:
+        """The index of just these reports, as if built from them alone: their chunks, vectors and paragraphs,
+        BM25 and idf over their own text, so that periods, rules and the scorer read one report as in training.
+        Built on first use and kept (a BM25 over one report takes a fraction of a second)."""
+        wanted = frozenset(doc_ids)
+        if wanted >= {d["id"] for d in self.documents}:
+            return self
+        if wanted not in self._views:
+            rows = [row for row, c in enumerate(self.chunks) if c.doc_id in wanted]
+            chunks = [self.chunks[row] for row in rows]
+            sentence_vectors = None
+            if self.sentence_vectors is not None:
+                sentence_vectors = np.concatenate(
+                    [self.sentence_vectors[self.sentence_offsets[r] : self.sentence_offsets[r + 1]] for r in rows])
+            vectors = np.vstack([self.faiss_index.reconstruct(int(r)) for r in rows]) if rows else np.zeros((0, 1))
+            part = Index(
+                documents=[d for d in self.documents if d["id"] in wanted],
+                paragraphs={k: p for k, p in self.paragraphs.items() if p.doc_id in wanted},
+                chunks=chunks,
+                faiss_index=make_faiss_index(vectors),
+                bm25=make_bm25(chunks),
+                manifest=self.manifest,
+                sentence_vectors=sentence_vectors,
+                embedder=self.embedder,
+                scorer=self.scorer,
+                settings=self.settings,
+            )
+            self._views[wanted] = part
+        part = self._views[wanted]
+        part.embedder, part.scorer = self.embedder, self.scorer  # loaded on the whole index after the view was made
+        return part
 
 
 def make_faiss_index(vectors: np.ndarray):

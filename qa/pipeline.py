@@ -10,17 +10,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa import index as index_files
-from qa.answer import Answer, about_report, not_found
+from qa.answer import Answer, about_report, comparison, list_answer, not_found
 from qa.answer import answer as extract_answer
 from qa.candidates import Candidate, candidates
 from qa.chunking import chunk_documents
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
+from qa.files import file_sha256
 from qa.index import Index
+from qa.lists import find_list
 from qa.onnx_model import model_id_for
-from qa.places import other_place, scope_words
+from qa.places import SUFFIX, other_place, scope_words
 from qa.query import MAX_QUESTION_CHARS, Query, is_meaningful, is_small_talk, parse
 from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve, reviewed_years
+from qa.scope import place_words, resolve, without_places
 from qa.scorer import Scorer, load_scorer
 from qa.settings import PROJECT_ROOT, Settings
 from qa.source import Document, read_documents
@@ -166,35 +169,84 @@ class Prepared:
 
 
 def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True,
-        scorer: Scorer | None = None) -> Answer:
+        scorer: Scorer | None = None, report: str | None = None) -> Answer:
     """Answer a question from the index. Never raises for bad input: the answer says what is wrong.
 
+    The question is answered from the report it is about (qa/scope.py): the place or year it names, else
+    `report` (a report id; default the bundled report); naming two places, or 各省, gives one answer per report.
     `mode` "dense" or "bm25" uses one retriever and never abstains (the baselines); `abstain=False`
     keeps the full pipeline but always answers; `scorer` replaces the committed answer scorer (the
     eval's leave-one-report-out models).
     """
-    prepared = prepare(index, question, history, mode, abstain)
+    if report is not None and report not in {d["id"] for d in index.documents}:
+        names = "、".join(d["id"] for d in index.documents)
+        return Answer(question if isinstance(question, str) else "", "", f"没有这个报告：{report}。可选的报告：{names}。", (), False)
+    if (reply := not_a_question(index, question if isinstance(question, str) else "")) is not None:
+        return reply  # before scoping: a greeting is welcomed to every report
+    text = clean_question(question)
+    scope = resolve(index.documents, text, user_questions(history), report, default_report(index))
+    if scope.compare:
+        return compare(index, question, history, scope, mode, abstain, scorer)
+    view = index.view(scope.doc_ids)
+    prepared = prepare(view, question, history, mode, abstain)
+    if scope.reason == "best" and prepared.hits:  # no place named, none chosen: the report retrieval likes best
+        view = index.view([prepared.hits[0].chunk.doc_id])
+        prepared = prepare(view, question, history, mode, abstain)
+    chosen = answer_prepared(view, prepared, scorer or scorer_for(index), mode, abstain)
+    return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
+
+
+def answer_prepared(index: Index, prepared: Prepared, scorer: Scorer, mode: str, abstain: bool) -> Answer:
+    """A rule's answer, the items of a list asked for, or the scorer's choice among the candidates."""
     if prepared.early is not None:
         return prepared.early
-    chosen = extract_answer(prepared.query, prepared.hits, prepared.pool, scorer or scorer_for(index),
-                            require_confidence=mode == "hybrid" and abstain)
-    return replace(chosen, question=question if isinstance(question, str) else "")
+    if mode == "hybrid" and (found := find_list(index, prepared.query, prepared.hits)) is not None:
+        return list_answer(prepared.query, found)
+    return extract_answer(prepared.query, prepared.hits, prepared.pool, scorer, require_confidence=mode == "hybrid" and abstain)
+
+
+def from_report(answer: Answer, view: Index) -> Answer:
+    """The answer labelled with the report it came from (when the index holds one report, or was narrowed to one)."""
+    if len(view.documents) != 1:
+        return answer
+    return replace(answer, report=view.documents[0]["id"], report_title=report_label(view.documents[0]))
+
+
+def compare(index: Index, question: str, history, scope, mode: str, abstain: bool, scorer: Scorer | None) -> Answer:
+    """One answer per report, each from its own report alone: a row of the comparison table."""
+    rows = []
+    for doc_id in scope.doc_ids:
+        own = index.view([doc_id])
+        others = [w for w in scope.named if w not in place_words(own.documents[0])]
+        asked = without_places(clean_question(question), others)
+        prepared = prepare(own, asked, history, mode, abstain)
+        rows.append(from_report(answer_prepared(own, prepared, scorer or scorer_for(index), mode, abstain), own))
+    return comparison(question if isinstance(question, str) else "", rows)
+
+
+def default_report(index: Index) -> str | None:
+    """The bundled report when the index holds it (the same bytes, wherever they were read from): what the app
+    answers from until another is chosen."""
+    bundled = {file_sha256(p) for p in Settings.from_env().reports if Path(p).is_file()}
+    return next((d["id"] for d in index.documents if d.get("sha256") in bundled), None)
+
+
+def report_label(document: dict) -> str:
+    """A report's name with its year and place: "2024年全国政府工作报告" for a title that says neither."""
+    title, place, year = document.get("title") or document["id"], document.get("place") or "", document.get("year")
+    if place and SUFFIX.sub("", place) not in title:
+        title = place + title
+    if year and str(year) not in title:
+        title = f"{year}年{title}"
+    return title
 
 
 def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Prepared:
     """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, candidates."""
-    raw = question if isinstance(question, str) else ""  # None, numbers, bytes: asked to type a question
-    if not raw.strip():
-        return Prepared(None, [], [], Answer(raw, raw, "请输入一个问题，例如：" + EXAMPLE_QUESTION, (), False))
-    if len(raw) > MAX_QUESTION_CHARS:
-        return Prepared(None, [], [], Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。"
-                                             f"请把问题缩短到{MAX_QUESTION_CHARS}字以内。", (), False))
+    raw = question if isinstance(question, str) else ""
+    if (reply := not_a_question(index, raw)) is not None:
+        return Prepared(None, [], [], reply)
     text = clean_question(raw)
-    if not is_meaningful(text):
-        return Prepared(None, [], [], Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如："
-                                             + EXAMPLE_QUESTION, (), False))
-    if is_small_talk(text):
-        return Prepared(None, [], [], Answer(raw, text, welcome(index), (), False))
     if mode != "bm25":
         embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
     started = time.monotonic()
@@ -209,6 +261,21 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     if mode == "hybrid" and abstain:
         hits = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
     return Prepared(query, hits, candidates(index, query, hits))
+
+
+def not_a_question(index: Index, raw: str) -> Answer | None:
+    """The reply to input that is not a question about a report: empty, too long, no words, a greeting."""
+    if not raw.strip():  # also None, numbers, bytes: asked to type a question
+        return Answer(raw, raw, "请输入一个问题，例如：" + EXAMPLE_QUESTION, (), False)
+    if len(raw) > MAX_QUESTION_CHARS:
+        return Answer(raw[:MAX_QUESTION_CHARS], "", f"问题太长了（{len(raw)}字）。"
+                      f"请把问题缩短到{MAX_QUESTION_CHARS}字以内。", (), False)
+    text = clean_question(raw)
+    if not is_meaningful(text):
+        return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：" + EXAMPLE_QUESTION, (), False)
+    if is_small_talk(text):
+        return Answer(raw, text, welcome(index), (), False)
+    return None
 
 
 def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
@@ -254,8 +321,9 @@ def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
 
 def welcome(index: Index) -> str:
     """The reply to a greeting: what this is, and questions to try."""
-    titles = "、".join(dict.fromkeys(d.get("title") or d["id"] for d in index.documents))
-    return (f"您好！我可以回答关于{titles}的问题，答案都摘自报告原文并注明出处。"
+    titles = list(dict.fromkeys(report_label(d) for d in index.documents))
+    named = "、".join(titles[:3]) + (f"等{len(titles)}份报告" if len(titles) > 3 else "")
+    return (f"您好！我可以回答关于{named}的问题，答案都摘自报告原文并注明出处。"
             f"可以试试：{EXAMPLE_QUESTION}今年的主要预期目标是什么？")
 
 

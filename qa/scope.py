@@ -1,0 +1,131 @@
+"""Scope stage: which of an index's reports a question is about.
+
+The place it names (杭州, 咱们浙江, Jiangsu, 全国, 国务院), else the place an earlier question named, else the
+report chosen in the app; among one place's reports, the year it names. Two places, or 各省, ask for a
+comparison: one answer per report.
+
+Example: reports 杭州 2021 and 江苏 2026, chosen 杭州: "江苏今年GDP目标？" -> Scope(("2026_江苏省…",), "place").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.places import SUFFIX, provinces
+from qa.query import AHEAD_WORDS, YEAR
+from qa.tokens import normalize
+
+NATIONAL = "全国"
+# Words that name the country's own report; "全国" inside a provincial question ("高于全国") is a comparison
+# point, so these count only when no other indexed place is named.
+NATIONAL_WORDS = ("全国", "国务院", "国家", "中国", "我国", "中央", "national", "china", "state council", "nationwide")
+# Asking every report at once.
+EVERY_REPORT = re.compile(r"各省|各地|各个?(?:省份|省区|地区|地方|报告)|哪些省|哪几个省|每个省|所有(?:省份|报告|地区)"
+                          r"|\b(?:each|every|all) (?:province|report|region)s?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The reports to answer from, and why: "place", "history", "year", "chosen", "only" or "best"
+    (no place, no choice: the report retrieval likes best). `compare` asks for one answer per report."""
+
+    doc_ids: tuple[str, ...]
+    reason: str
+    compare: bool = False
+    named: tuple[str, ...] = ()  # the place words the question used, for each report compared
+
+
+def place_words(document: dict) -> tuple[str, ...]:
+    """How questions name a report's place: 江苏省 / 江苏 / Jiangsu; 杭州市 / 杭州; 全国 / 国务院 / China."""
+    place = document.get("place") or ""
+    if not place:
+        return ()
+    if place == NATIONAL:
+        return NATIONAL_WORDS
+    words = [place, SUFFIX.sub("", place)]
+    for full, short, english in provinces():
+        if place in (full, short):
+            words += [full, short, english]
+    return tuple(dict.fromkeys(w for w in words if len(w) >= 2))
+
+
+def _said(word: str, text: str, lowered: str) -> bool:
+    if word.isascii():
+        return re.search(rf"\b{re.escape(word.lower())}\b", lowered) is not None
+    return word in text
+
+
+def named_places(documents: Sequence[dict], text: str) -> dict[str, str]:
+    """{place: the word the question used} for every indexed place the question names, in the question's order."""
+    text = normalize(text)
+    lowered = text.lower()
+    found: dict[str, tuple[int, str]] = {}
+    for document in documents:
+        place = document.get("place") or ""
+        if place in found:
+            continue
+        for word in sorted(place_words(document), key=len, reverse=True):
+            if _said(word, text, lowered):
+                found[place] = (lowered.find(word.lower()), word)
+                break
+    if len(found) > 1:
+        found.pop(NATIONAL, None)  # "北京比全国高多少" is about 北京
+    return {place: word for place, (_, word) in sorted(found.items(), key=lambda item: item[1][0])}
+
+
+def by_year(documents: Sequence[dict], text: str) -> list[dict]:
+    """Of one place's reports, the one for the year a question names: the report that reviews that year, or for
+    a target the one that plans it; with no year, the newest."""
+    if len(documents) <= 1:
+        return list(documents)
+    years = [int(y) for y in YEAR.findall(text)]
+    dated = [d for d in documents if d.get("year")]
+    if not years or not dated:
+        return [max(documents, key=lambda d: d.get("year") or 0)]
+    offset = 0 if AHEAD_WORDS.search(text) else 1  # a report of 2021 reviews 2020 and plans 2021
+    year = max(years)
+    return [min(dated, key=lambda d: (abs(d["year"] - offset - year), -d["year"]))]
+
+
+def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (), chosen: str | None = None,
+            default: str | None = None) -> Scope:
+    """The reports a question is about (see the module docstring). `chosen` is a report id the user picked;
+    `default` the report to use when nothing else decides (the bundled one)."""
+    ids = [d["id"] for d in documents]
+    if len(documents) == 1:
+        return Scope((ids[0],), "only")
+    named = named_places(documents, question)
+    reason = "place"
+    if not named and not EVERY_REPORT.search(question):
+        for earlier in reversed(history):  # a follow-up stays with the place asked about
+            if named := named_places(documents, earlier):
+                reason = "history"
+                break
+    if (every := EVERY_REPORT.search(question)) and len(named) < 2:
+        provincial = {full for full, _, _ in provinces()}
+        places = [p for p in dict.fromkeys(d.get("place") or "" for d in documents)
+                  if p and p != NATIONAL and ("省" not in every.group(0) or p in provincial)]
+        if len(places) > 1:
+            named = {p: "" for p in places}
+    if named:
+        picked = [d for place in named for d in by_year([d for d in documents if d.get("place") == place], question)]
+        if len(picked) > 1 and (years := [int(y) for y in YEAR.findall(question)]):
+            # 各省2026年…: a report two years or more away from the year asked has nothing to say of it
+            picked = [d for d in picked if not d.get("year") or abs(d["year"] - max(years)) <= 1] or picked
+        return Scope(tuple(d["id"] for d in picked), reason, compare=len(picked) > 1, named=tuple(named.values()))
+    if chosen in ids:
+        return Scope((chosen,), "chosen")
+    if default in ids:
+        return Scope((default,), "chosen")
+    if len({d.get("place") for d in documents}) == 1:
+        return Scope((by_year(documents, question)[0]["id"],), "year")
+    return Scope(tuple(ids), "best")
+
+
+def without_places(question: str, words: Sequence[str]) -> str:
+    """A comparison question as asked of one report: the other places' names taken out."""
+    for word in sorted(filter(None, words), key=len, reverse=True):
+        question = re.sub(rf"{re.escape(word)}(?:和|与|跟|、|及|以及|,|，)?", "", question, flags=re.IGNORECASE)
+    return question
