@@ -64,3 +64,19 @@ def test_a_damaged_scorer_file_says_how_to_remake_it(tmp_path):
     broken.write_text(json.dumps(data), "utf-8")
     with pytest.raises(ModelError, match="other features"):
         load_scorer(broken)
+
+
+def test_which_n_things_is_answered_with_the_n_items_that_follow_the_announcement(real_index):
+    answer = ask(real_index, "“十四五”时期要重点抓好哪九个方面的工作？")
+    items = answer.text.split("；")
+    assert answer.found and len(items) == 9
+    assert items[0].startswith("（一）") and items[-1].startswith("（九）")
+    assert "（七）全面打造新时代美丽中国新标杆" in items
+    first = answer.citations[0]
+    assert "重点抓好九个方面工作" in first.text and all(item in first.text for item in items)  # every item cited
+    assert first.paragraph_id == next(p.id for p in real_index.paragraphs.values() if "重点抓好九个方面工作" in p.text)
+
+
+def test_a_list_of_another_length_is_not_read_out_in_its_place(real_index):
+    answer = ask(real_index, "“十四五”时期要重点抓好哪五个方面的工作？")
+    assert len(answer.text.split("；")) != 9

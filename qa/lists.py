@@ -1,0 +1,140 @@
+"""List stage: "which N things" answered with the N items, read from the report's structure.
+
+A report announces a list ("重点抓好九个方面工作。", "重点做好以下几项工作：") and then gives it, either as
+sub-sections ("（一）全面塑造创新驱动发展新优势") or inline ("一是…；二是…"). The answer is the items,
+each copied from the report; its citation is the announcing paragraph with the items it introduces.
+
+Example: "十四五重点抓好哪九个方面工作" -> "（一）全面塑造创新驱动发展新优势；（二）全面建设数字赋能产业变革新高地；…".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.chunking import spans
+from qa.index import Index
+from qa.periods import NUMERALS
+from qa.query import Query
+from qa.retrieval import Hit
+from qa.source import Paragraph
+
+COUNT = r"([一二三四五六七八九十两]{1,3}|\d{1,2})"
+# The question asks for the members of a list: 哪九个方面, 哪些, 哪几项, 都有啥, which, what are.
+LIST_ASK = re.compile(rf"哪(?:几|{COUNT})?(?:个|项|大|条|件|类|种|方面|点)|哪几|哪些|都有啥|都是啥|包括什么|有什么|which|what are", re.IGNORECASE)
+ASKED_COUNT = re.compile(rf"哪{COUNT}(?:个|项|大|条|件|类|种|方面|点)|{COUNT}(?:个方面|项|大|条|件)")
+# A sentence that announces a list: a count of aspects or tasks, then a colon or the sentence's end.
+ANNOUNCE = re.compile(rf"(?:以下|如下|这|这些)?{COUNT}(?:个|项|大|条|件|方面)(?:方面|重点|主要)?[^，。；：:]{{0,10}}[：:。]?$")
+INLINE_ITEM = re.compile(r"(?:^|(?<=[。；;：:]))\s*([一二三四五六七八九十]{1,3})是")
+TOO_MANY = 20  # items: past this it is not a list to read out
+
+
+@dataclass(frozen=True)
+class ReportList:
+    """An announced list and its items, each a span of a paragraph of the report."""
+
+    announcing: Paragraph
+    sentence: tuple[int, int]  # the announcing sentence within its paragraph
+    items: tuple[tuple[Paragraph, int, int], ...]  # (paragraph, start, end) of each item's words
+
+    @property
+    def texts(self) -> list[str]:
+        return [p.text[a:b] for p, a, b in self.items]
+
+
+def number(word: str) -> int | None:
+    """"九" -> 9, "十三" -> 13, "两" -> 2, "12" -> 12."""
+    if word.isdigit():
+        return int(word)
+    word = word.replace("两", "二")
+    digits = [NUMERALS.index(c) if c in NUMERALS[1:] else 10 if c == "十" else None for c in word]
+    if None in digits or not digits:
+        return None
+    if len(digits) == 1:
+        return digits[0]
+    if digits[0] == 10:  # 十三
+        return 10 + (digits[1] if len(digits) > 1 else 0)
+    return digits[0] * 10 + (digits[2] if len(digits) > 2 else 0) if digits[1] == 10 else None
+
+
+def asks_for_list(query: Query) -> bool:
+    return LIST_ASK.search(query.asked) is not None
+
+
+def asked_count(query: Query) -> int | None:
+    match = ASKED_COUNT.search(query.asked)
+    return number(match.group(1) or match.group(2)) if match else None
+
+
+def find_list(index: Index, query: Query, hits: list[Hit], depth: int = 3) -> ReportList | None:
+    """The list a list question asks for, announced in (or just before) one of the first `depth` hits; None if
+    the question names a count no announcement has, or no announcement speaks of what it asks about."""
+    if not asks_for_list(query):
+        return None
+    wanted = asked_count(query)
+    order = list(index.paragraphs)
+    seen = set()
+    for hit in hits[:depth]:
+        at = order.index(hit.paragraph.id)
+        for paragraph in (hit.paragraph, index.paragraphs[order[at - 1]] if at else None):
+            if paragraph is None or paragraph.id in seen or paragraph.doc_id != hit.paragraph.doc_id:
+                continue
+            seen.add(paragraph.id)
+            found = _announced(index, order, paragraph, wanted, query)
+            if found is not None:
+                return found
+    return None
+
+
+def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int | None, query: Query) -> ReportList | None:
+    for a, b in spans(paragraph.text):
+        sentence = paragraph.text[a:b]
+        match = ANNOUNCE.search(sentence)
+        if not match or (count := number(match.group(1))) is None or count < 2 or count > TOO_MANY:
+            continue
+        if wanted is not None and wanted != count:
+            continue
+        if wanted is None and not _speaks_of(query, sentence):
+            continue
+        items = _inline(paragraph, b, count) or _sections(index, order, paragraph, count)
+        if len(items) == count:
+            return ReportList(paragraph, (a, b), tuple(items))
+    return None
+
+
+def _speaks_of(query: Query, sentence: str) -> bool:
+    """With no count asked, the announcement must name what the question asks about (half its words)."""
+    words = [w for w in query.topic if len(w) > 1 and not LIST_ASK.match(w) and not w.startswith("哪")]
+    return bool(words) and sum(w in sentence for w in words) * 2 >= len(words)
+
+
+def _inline(paragraph: Paragraph, after: int, count: int) -> list[tuple[Paragraph, int, int]]:
+    """"一是…；二是…" after the announcement: each item's first clause (its heading words)."""
+    text, items = paragraph.text, []
+    for match in INLINE_ITEM.finditer(text, after):
+        if number(match.group(1)) != len(items) + 1:
+            break
+        start = match.start(1)
+        end = min((i for i in (text.find(c, match.end()) for c in "，。；;") if i != -1), default=len(text))
+        items.append((paragraph, start, end))
+    return items if len(items) == count else []
+
+
+def _sections(index: Index, order: list[str], paragraph: Paragraph, count: int) -> list[tuple[Paragraph, int, int]]:
+    """The sub-sections that follow the announcement: their headings, in order."""
+    parent, items, titles = paragraph.heading_path, [], []
+    for pid in order[order.index(paragraph.id) + 1 :]:
+        following = index.paragraphs[pid]
+        if following.doc_id != paragraph.doc_id or following.heading_path[: len(parent)] != parent:
+            break
+        if len(following.heading_path) != len(parent) + 1 or following.heading_path[-1] in titles:
+            continue
+        title = following.heading_path[-1]
+        at = following.text.find(title)
+        if at == -1:
+            continue
+        titles.append(title)
+        items.append((following, at, at + len(title)))
+        if len(items) == count:
+            break
+    return items
