@@ -24,7 +24,7 @@ COUNT = r"([一二三四五六七八九十两]{1,3}|\d{1,2})"
 LIST_ASK = re.compile(rf"哪(?:几|{COUNT})?(?:个|项|大|条|件|类|种|方面|点)|哪几|哪些|都有啥|都是啥|包括什么|有什么|which|what are", re.IGNORECASE)
 ASKED_COUNT = re.compile(rf"哪{COUNT}(?:个|项|大|条|件|类|种|方面|点)|{COUNT}(?:个方面|项|大|条|件)")
 # A sentence that announces a list: a count of aspects or tasks, then a colon or the sentence's end.
-ANNOUNCE = re.compile(rf"(?:以下|如下|这|这些)?{COUNT}(?:个|项|大|条|件|方面)(?:方面|重点|主要)?[^，。；：:]{{0,10}}[：:。]?$")
+ANNOUNCE = re.compile(rf"{COUNT}(?:个|项|大|条|件|方面)[^，。；：:、]{{0,10}}(?:[：:]|。|$)")
 INLINE_ITEM = re.compile(r"(?:^|(?<=[。；;：:]))\s*([一二三四五六七八九十]{1,3})是")
 TOO_MANY = 20  # items: past this it is not a list to read out
 
@@ -87,18 +87,18 @@ def find_list(index: Index, query: Query, hits: list[Hit], depth: int = 3) -> Re
 
 
 def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int | None, query: Query) -> ReportList | None:
-    for a, b in spans(paragraph.text):
-        sentence = paragraph.text[a:b]
-        match = ANNOUNCE.search(sentence)
-        if not match or (count := number(match.group(1))) is None or count < 2 or count > TOO_MANY:
-            continue
-        if wanted is not None and wanted != count:
-            continue
-        if wanted is None and not _speaks_of(query, sentence):
-            continue
-        items = _inline(paragraph, b, count) or _sections(index, order, paragraph, count)
-        if len(items) == count:
-            return ReportList(paragraph, (a, b), tuple(items))
+    text = paragraph.text
+    for a, b in spans(text):
+        for match in ANNOUNCE.finditer(text[:b], a):
+            count = number(match.group(1))
+            if count is None or count < 2 or count > TOO_MANY or (wanted is not None and wanted != count):
+                continue
+            if wanted is None and not _speaks_of(query, text[a : match.end()]):
+                continue
+            items = _inline(paragraph, match.end(), count) or (
+                _sections(index, order, paragraph, count) if match.end() >= b - 1 else [])
+            if len(items) == count:
+                return ReportList(paragraph, (a, match.end()), tuple(items))
     return None
 
 

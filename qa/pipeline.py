@@ -197,11 +197,9 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
 
 
 def answer_prepared(index: Index, prepared: Prepared, scorer: Scorer, mode: str, abstain: bool) -> Answer:
-    """A rule's answer, the items of a list asked for, or the scorer's choice among the candidates."""
+    """A rule's answer (or a list's items), else the scorer's choice among the candidates."""
     if prepared.early is not None:
         return prepared.early
-    if mode == "hybrid" and (found := find_list(index, prepared.query, prepared.hits)) is not None:
-        return list_answer(prepared.query, found)
     return extract_answer(prepared.query, prepared.hits, prepared.pool, scorer, require_confidence=mode == "hybrid" and abstain)
 
 
@@ -242,7 +240,8 @@ def report_label(document: dict) -> str:
 
 
 def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Prepared:
-    """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, candidates."""
+    """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, an announced
+    list asked for, candidates."""
     raw = question if isinstance(question, str) else ""
     if (reply := not_a_question(index, raw)) is not None:
         return Prepared(None, [], [], reply)
@@ -260,6 +259,8 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
         return Prepared(query, hits, [], replace(early, question=raw))
     if mode == "hybrid" and abstain:
         hits = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
+    if mode == "hybrid" and (found := find_list(index, query, hits)) is not None:
+        return Prepared(query, hits, [], replace(list_answer(query, found), question=raw))
     return Prepared(query, hits, candidates(index, query, hits))
 
 
