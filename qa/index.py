@@ -127,7 +127,10 @@ class Index:
             )
             self._views[wanted] = part
         part = self._views[wanted]
-        part.embedder, part.scorer = self.embedder, self.scorer  # loaded on the whole index after the view was made
+        # one model and one scorer for the index and all its views, whichever loaded it first
+        self.embedder = self.embedder or part.embedder
+        self.scorer = self.scorer or part.scorer
+        part.embedder, part.scorer = self.embedder, self.scorer
         return part
 
 
