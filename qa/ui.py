@@ -1,4 +1,4 @@
-"""Presentation for the chat app: answers, citations and the report as HTML; the figures table.
+"""Presentation for the chat app: answers, citations and the report as HTML; the figures table, cards and chart.
 
 Every piece of user or report text goes through html.escape before our own markup is added,
 so a question like "<script>…" is shown as text, never run.
@@ -9,19 +9,25 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import threading
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
+from qa import figure_table
 from qa.answer import Answer, Citation
 from qa.errors import IndexError_, ModelError
+from qa.excerpts import excerpt
 from qa.feedback import FeedbackError
-from qa.figures import extract_figures
 
-ALL_PERIODS = "全部时期"
-FIGURE_COLUMNS = ["指标", "数值", "单位", "变化", "时期", "章节", "原句", "段落"]
+ALL_PERIODS = figure_table.ALL
+TABLE_COLUMNS = ["指标", "数值", "变化", "时期", "出处"]  # on screen; the CSV has every field
+CSV_COLUMNS = ["指标", "数值", "单位", "基本单位数值", "基本单位", "变化", "时期", "章节", "原句", "段落", "报告"]
+MAX_CARDS = 120  # phone cards shown at once; the count says how many more a keyword would narrow down
+UI_TEXT = json.loads((Path(__file__).parent / "data" / "ui_zh.json").read_text("utf-8"))
 EXAMPLES = [
     "2020年杭州地区生产总值增长多少？",
     "去年网络零售额多少？",
@@ -51,14 +57,25 @@ def heading_text(path) -> str:
     return " › ".join(path) if path else "报告开头"
 
 
-def citation_html(number: int, c: Citation, open_: bool = False) -> str:
-    body = highlight(c.text, [c.marked] if c.marked else [])
+def goto_link(paragraph_id: str, sentence: str = "", label: str = "在原文中查看 →") -> str:
+    """A link into the 原文 tab; the page's script scrolls to the paragraph and highlights `sentence` in it.
+    The sentence rides in the href ("#para-…?hl=…"): the chat's HTML sanitizer drops data- attributes."""
+    hl = f"?hl={quote(sentence)}" if sentence else ""
+    return f'<a class="qa-goto" href="#{anchor(paragraph_id)}{hl}">{escape(label)}</a>'
+
+
+def citation_html(number: int, c: Citation) -> str:
+    """A citation, short: where it is, then the answering sentence with a clause of context; the whole paragraph
+    folds out (a long paragraph opened at once pushed the answer out of view)."""
+    shown, (a, b), cut_before, cut_after = excerpt(c.text, c.marked, headings=c.heading_path)
+    snippet = ("…" if cut_before else "") + highlight(shown, [(a, b)] if c.marked else []) + ("…" if cut_after else "")
+    whole = highlight(c.text, [c.marked] if c.marked else [])
+    more = (f'<details class="qa-more"><summary>展开整段</summary><div class="qa-para">{whole}</div></details>'
+            if cut_before or cut_after else "")
     return (
-        f'<details class="qa-cite"{" open" if open_ else ""}><summary>'
-        f'<b>[{number}]</b> {escape(heading_text(c.heading_path))} '
-        f'<span class="qa-period">{escape(c.period)}</span></summary>'
-        f'<div class="qa-para">{body}</div>'
-        f'<a class="qa-goto" href="#{anchor(c.paragraph_id)}">在原文中查看 →</a></details>'
+        f'<div class="qa-cite"><p class="qa-cite-head"><b>[{number}]</b> {escape(heading_text(c.heading_path))} '
+        f'<span class="qa-period">{escape(c.period)}</span></p>'
+        f'<p class="qa-snippet">{snippet}</p>{more}{goto_link(c.paragraph_id, shown[a:b])}</div>'
     )
 
 
@@ -70,7 +87,7 @@ def answer_html(answer: Answer) -> str:
     if answer.citations:
         title = "出处" if answer.found else "相关段落"
         parts.append(f'<div class="qa-cites"><p class="qa-meta">{title}：</p>')
-        parts += [citation_html(i, c, open_=answer.found and i == 1) for i, c in enumerate(answer.citations, 1)]
+        parts += [citation_html(i, c) for i, c in enumerate(answer.citations, 1)]
         parts.append("</div>")
     # one line, no blank lines: the chat's markdown renderer then passes it through as one HTML block
     return "".join(parts) + "</div>"
@@ -131,42 +148,75 @@ def paragraph_html(index, paragraph_id: str, sentence: str = "") -> str:
     at = p.text.find(sentence) if sentence else -1
     body = highlight(p.text, [(at, at + len(sentence))] if at >= 0 else [])
     return (f'<div class="qa-answer"><p class="qa-meta">{escape(heading_text(p.heading_path))} '
-            f'<span class="qa-period">{escape(p.period.label)}</span> · {escape(p.id)}</p>'
-            f'<div class="qa-para">{body}</div><a class="qa-goto" href="#{anchor(p.id)}">在原文中查看 →</a></div>')
+            f'<span class="qa-period">{escape(p.period.label)}</span></p>'
+            f'<div class="qa-para">{body}</div>{goto_link(p.id, sentence)}</div>')
 
 
-def figure_rows(index) -> list[list[str]]:
-    """Every figure of the report, one row each, in FIGURE_COLUMNS order."""
-    rows = []
-    for p in index.paragraphs.values():
-        for f in extract_figures(p.text):
-            rows.append([f.indicator, f.value, f.unit, f.change, p.period.label,
-                         heading_text(p.heading_path), f.sentence, p.id])
-    return rows
+def table_columns(many_reports: bool) -> list[str]:
+    return (["报告"] if many_reports else []) + TABLE_COLUMNS
+
+
+def table_value(rows, many_reports: bool = False) -> dict:
+    """The on-screen table, as Gradio's table data: the 数值 column holds base-unit amounts (so the column menu
+    sorts 1.61万亿元 above 8992亿元) while each cell shows the value as written, with its unit."""
+    head = table_columns(many_reports)
+    lead = (lambda r: [r.report]) if many_reports else (lambda r: [])
+    data = [lead(r) + [r.indicator, r.amount, r.change, r.period, r.section] for r in rows]
+    shown = [lead(r) + [r.indicator, r.shown, r.change, r.period, r.section] for r in rows]
+    return {"headers": head, "data": data or [[""] * len(head)],
+            "metadata": {"display_value": shown or [[""] * len(head)], "styling": [[""] * len(head) for _ in data]}}
+
+
+def row_for(rows, values) -> figure_table.FigureRow | None:
+    """The figure row a clicked table row shows (the table may be sorted in the browser, so match by content)."""
+    values = list(values or [])
+    for r in rows:
+        if values[-5:] and values[-5] == r.indicator and values[-2] == r.period and values[-1] == r.section:
+            if values[-4] in (r.amount, r.shown) or (isinstance(values[-4], float) and r.amount is not None
+                                                   and abs(values[-4] - r.amount) <= 1e-9 * max(1, abs(r.amount))):
+                return r
+    return None
+
+
+def cards_html(rows, many_reports: bool = False) -> str:
+    """The figures as cards for a phone: a table squeezed to 390 px showed one character a line."""
+    cards = []
+    for r in rows[:MAX_CARDS]:
+        report = f'<p class="qa-card-report">{escape(r.report)}</p>' if many_reports else ""
+        change = f' <span class="qa-card-change">{escape(r.change)}</span>' if r.change and r.change != r.shown else ""
+        cards.append(
+            f'<li class="qa-card">{report}<p class="qa-card-name">{escape(r.indicator or "（未命名）")}</p>'
+            f'<p class="qa-card-value"><b>{escape(r.shown)}</b>{change} <span class="qa-period">{escape(r.period)}</span></p>'
+            f'<p class="qa-card-source">{escape(r.section)}</p>{goto_link(r.paragraph_id, r.sentence, "原文 →")}</li>')
+    more = len(rows) - MAX_CARDS
+    note = f'<p class="qa-meta">另有 {more} 条，输入关键词或选择时期可缩小范围。</p>' if more > 0 else ""
+    empty = '<p class="qa-meta">没有找到。换个说法试试，例如：GDP、网络零售额、就业。</p>' if not rows else ""
+    return f'<ol class="qa-cards">{"".join(cards)}</ol>{note}{empty}'
+
+
+def chart_value(rows, many_reports: bool = False) -> tuple[object, dict]:
+    """The chart of the filtered rows' indicator by period: (DataFrame, BarPlot settings)."""
+    import pandas as pd
+
+    indicator, unit, points = figure_table.chart_points(rows, by_report=many_reports)
+    frame = pd.DataFrame(points, columns=["时期", "数值", "报告", "rank"]).drop(columns="rank")
+    periods = list(dict.fromkeys(p["时期"] for p in points))
+    title = f"{indicator}（{unit}）按时期" if indicator else "没有可画的数据"
+    return frame, {"title": title, "y_title": unit or "数值", "sort": periods or None, "y_lim": [0, None],
+                   "color": "报告" if many_reports else None}
 
 
 def count_text(rows) -> str:
     return f"共 {len(rows)} 条数据"
 
 
-def period_choices(rows) -> list[str]:
-    return [ALL_PERIODS] + list(dict.fromkeys(r[4] for r in rows))
-
-
-def filter_rows(rows, keyword: str = "", period: str = ALL_PERIODS) -> list[list[str]]:
-    """Rows whose indicator or sentence contains `keyword` (any case), in `period` unless all."""
-    word = (keyword or "").strip().lower()
-    return [r for r in rows
-            if (not word or word in r[0].lower() or word in r[6].lower())
-            and (not period or period == ALL_PERIODS or r[4] == period)]
-
-
 def csv_bytes(rows) -> bytes:
-    """The figures table as CSV, with a BOM so spreadsheet programs read the Chinese correctly."""
+    """The figures as CSV (every field, base-unit amounts too), with a BOM so spreadsheets read the Chinese."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(FIGURE_COLUMNS)
-    writer.writerows(rows)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([r.indicator, r.value, r.unit, "" if r.amount is None else f"{r.amount:g}", r.measure, r.change,
+                      r.period, heading_text(r.heading_path), r.sentence, r.paragraph_id, r.report] for r in rows)
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -219,3 +269,15 @@ SERVER_ERROR = "服务器出错了，暂时无法回答问题。请稍后再试�
 def user_message(error: BaseException) -> str:
     """A plain Chinese message for an error shown in the page, e.g. IndexError_("index/… corrupt") -> "报告索引缺失…"."""
     return next((message for kind, message in PLAIN_ERRORS if isinstance(error, kind)), SERVER_ERROR)
+
+
+def page_assets() -> tuple[str, str]:
+    """The page's CSS and script (qa/static), the script given the Chinese labels of qa/data/ui_zh.json."""
+    static = Path(__file__).parent / "static"
+    script = (static / "page.js").read_text("utf-8").replace("__UI_TEXT__", json.dumps(UI_TEXT, ensure_ascii=False))
+    return (static / "page.css").read_text("utf-8"), script
+
+
+def i18n_translations() -> dict[str, dict[str, str]]:
+    """Gradio's own words in Chinese, for a Chinese browser and for an English one alike (gr.I18n(**this))."""
+    return {locale: dict(UI_TEXT["gradio"]) for locale in ("zh-CN", "zh", "en")}
