@@ -136,7 +136,7 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
                         chart_frame, chart_options = ui.chart_value(rows, many)
                         chart = gr.BarPlot(chart_frame, x="时期", y="数值", height=240, elem_id="qa-chart",
                                            show_label=False, **chart_options)
-                        paragraph = gr.HTML(ui.paragraph_html(index, ""), padding=True)
+                        paragraph = gr.HTML(ui.paragraph_html(index, ""), padding=True, elem_id="qa-row-paragraph")
             with gr.Tab("原文", id="report"):
                 gr.HTML(ui.report_html(index), elem_id="qa-report-tab", padding=True)
 

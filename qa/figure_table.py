@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.figures import extract_figures, measure_of
 from qa.glossary import keys_in
@@ -85,8 +86,14 @@ def keyword_groups(keyword: str) -> list[tuple[str, ...]]:
     return groups + [(w,) for w in dict.fromkeys(words)]
 
 
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> str:
+    """Normalized lower-case text; cached, since every keystroke in the filter searches every row again."""
+    return normalize(text).lower()
+
+
 def _holds(text: str, word: str, groups) -> bool:
-    text = normalize(text).lower()
+    text = _folded(text)
     return word in text or bool(groups) and all(any(w in text for w in g) for g in groups)
 
 

@@ -170,12 +170,15 @@ def table_value(rows, many_reports: bool = False) -> dict:
 def row_for(rows, values) -> figure_table.FigureRow | None:
     """The figure row a clicked table row shows (the table may be sorted in the browser, so match by content)."""
     values = list(values or [])
-    for r in rows:
-        if values[-5:] and values[-5] == r.indicator and values[-2] == r.period and values[-1] == r.section:
-            if values[-4] in (r.amount, r.shown) or (isinstance(values[-4], float) and r.amount is not None
-                                                   and abs(values[-4] - r.amount) <= 1e-9 * max(1, abs(r.amount))):
-                return r
-    return None
+    if len(values) < len(TABLE_COLUMNS):
+        return None
+    name, value, _, period, section = values[-5:]
+
+    def same(r) -> bool:  # the amount may come back from the browser as a float or as the text shown
+        return value in (r.amount, r.shown) or (isinstance(value, float) and r.amount is not None
+                                                and abs(value - r.amount) <= 1e-9 * max(1.0, abs(r.amount)))
+
+    return next((r for r in rows if (r.indicator, r.period, r.section) == (name, period, section) and same(r)), None)
 
 
 def cards_html(rows, many_reports: bool = False) -> str:
