@@ -218,9 +218,14 @@ def csv_bytes(rows) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows([r.indicator, r.value, r.unit, "" if r.amount is None else f"{r.amount:g}", r.measure, r.change,
+    writer.writerows([r.indicator, r.value, r.unit, _plain_number(r.amount), r.measure, r.change,
                       r.period, heading_text(r.heading_path), r.sentence, r.paragraph_id, r.report] for r in rows)
     return text.getvalue().encode("utf-8-sig")
+
+
+def _plain_number(amount: float | None) -> str:
+    """A number a spreadsheet reads as written: 8.992e11 -> "899200000000", 3.5 -> "3.5"."""
+    return "" if amount is None else f"{amount:.6f}".rstrip("0").rstrip(".")
 
 
 def write_csv(rows, path: Path) -> Path:
