@@ -22,11 +22,11 @@ from qa.pipeline import ask, load_index
 from qa.settings import Settings
 from qa.web import MAX_REQUEST_BYTES, MAX_UPLOAD, RequestSizeLimit
 
-CSS, JS = ui.page_assets()  # qa/static: the page's look, its links into 原文 and its Chinese labels
+CSS, JS, HEAD = ui.page_assets()  # qa/static: the page's look, its links into 原文 and its Chinese labels
 # system fonts only: the app must look right on machines without internet (no web-font downloads)
 FONTS = ["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"]
 THEME = gr.themes.Soft(primary_hue="blue", font=FONTS, font_mono=["ui-monospace", "monospace"])
-STYLE = {"css": CSS, "js": JS, "theme": THEME, "i18n": gr.I18n(**ui.i18n_translations())}
+STYLE = {"css": CSS, "js": JS, "head": HEAD, "theme": THEME, "i18n": gr.I18n(**ui.i18n_translations())}
 TITLE = "政府工作报告问答"
 log = logging.getLogger("qa.app")
 
@@ -83,11 +83,17 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
             return
         gr.Info("谢谢反馈！" if data.liked else "谢谢反馈，我们会检查这个回答。", duration=4, title="已记录")
 
+    def kept_rows(keyword, period, report, order):
+        return figure_table.sort_rows(figure_table.search(rows, keyword, period, report), order)
+
     def filter_figures(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
-        kept = figure_table.sort_rows(figure_table.search(rows, keyword, period, report), order)
-        frame, chart = ui.chart_value(kept, many)
-        return (ui.table_value(kept, many), ui.cards_html(kept, many), gr.BarPlot(frame, **chart),
+        kept = kept_rows(keyword, period, report, order)
+        chart = ui.chart_value(kept, many)[1]  # its data follows in chart_data: an update with both keeps old data
+        return (ui.table_value(kept, many), ui.cards_html(kept, many), gr.BarPlot(**chart),
                 str(csv_files.path_for(kept)), ui.count_text(kept))
+
+    def chart_data(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
+        return ui.chart_value(kept_rows(keyword, period, report, order), many)[0]
 
     def show_row(evt: gr.SelectData):
         row = ui.row_for(rows, evt.row_value)
@@ -148,8 +154,10 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
         chatbot.like(rate, [turns], None, api_visibility="private", concurrency_limit=None)
         clear.click(lambda: ([], []), None, [chatbot, turns], api_visibility="private")
         chatbot.clear(list, None, turns, api_visibility="private")
-        gr.on([keyword.change, period.change, report.change, order.change], filter_figures,
-              [keyword, period, report, order], [table, cards, chart, download, count], api_visibility="private")
+        filters = [keyword, period, report, order]
+        gr.on([keyword.change, period.change, report.change, order.change], filter_figures, filters,
+              [table, cards, chart, download, count], api_visibility="private").then(
+                  chart_data, filters, chart, api_visibility="private")
         table.select(show_row, None, paragraph, api_visibility="private")
         gr.api(api_ask, api_name="ask", concurrency_id="qa")
     return demo

@@ -279,11 +279,13 @@ def user_message(error: BaseException) -> str:
     return next((message for kind, message in PLAIN_ERRORS if isinstance(error, kind)), SERVER_ERROR)
 
 
-def page_assets() -> tuple[str, str]:
-    """The page's CSS and script (qa/static), the script given the Chinese labels of qa/data/ui_zh.json."""
+def page_assets() -> tuple[str, str, str]:
+    """The page's CSS, script and <head> extra (qa/static), the script given the Chinese labels of ui_zh.json.
+    Gradio scopes the CSS to its app's content; rules for the frame around it go in the head, as a <style>."""
     static = Path(__file__).parent / "static"
     script = (static / "page.js").read_text("utf-8").replace("__UI_TEXT__", json.dumps(UI_TEXT, ensure_ascii=False))
-    return (static / "page.css").read_text("utf-8"), script
+    head = f"<style>{(static / 'frame.css').read_text('utf-8')}</style>"
+    return (static / "page.css").read_text("utf-8"), script, head
 
 
 def i18n_translations() -> dict[str, dict[str, str]]:

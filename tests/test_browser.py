@@ -221,6 +221,9 @@ def test_figure_filter_finds_gdp_and_new_jobs_readably(open_page, size):
     keyword.fill("新增城镇就业")
     page.get_by_text("共 2 条数据").wait_for()
     assert "城镇新增就业" in (page.locator("#qa-cards") if phone else page.locator("#qa-figures")).inner_text()
+    chart = page.locator("#qa-chart")
+    chart.get_by_text("60", exact=True).first.wait_for()  # the chart follows the filter: its data (69.1万人 needs
+    assert "城镇新增就业（万人）" in chart.inner_text()  # an axis to 60 and more), not only its title
     keyword.fill("GDP")
     page.get_by_text("共 7 条数据").wait_for()
     shown = (page.locator("#qa-cards") if phone else page.locator("#qa-figures")).inner_text()
@@ -232,7 +235,8 @@ def test_figure_filter_finds_gdp_and_new_jobs_readably(open_page, size):
         assert name.bounding_box()["width"] > 150  # a readable line, not a column one character wide
         assert rows.count() == 7
     else:
-        assert page.locator("#qa-chart").is_visible() and "地区生产总值" in page.locator("#qa-chart").inner_text()
+        chart.get_by_text("2021年安排").first.wait_for()
+        assert chart.is_visible() and "地区生产总值（%）" in chart.inner_text()
     if phone:  # the desktop's figures.png, with a row's paragraph open, comes from test_figures_tab_filters_and_downloads
         page.mouse.move(0, 0)
         SHOTS.mkdir(exist_ok=True)
