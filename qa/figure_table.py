@@ -20,6 +20,7 @@ SCALES = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3}
 # chronological order of a report's periods: the five-year plan reviewed, the year reviewed, the year ahead, the plan
 KIND_ORDER = {"plan_review": 0, "year_review": 1, "general": 2, "year_ahead": 3, "plan_ahead": 4}
 SORTS = ("原文顺序", "数值从大到小", "数值从小到大")
+MAX_KEYWORD = 50  # characters: an indicator is short, and a pasted page must not cost every row a jieba pass
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def search(rows, keyword: str = "", period: str = ALL, report: str = ALL) -> lis
     not every figure of the sentence that states it)."""
     rows = [r for r in rows if (period in (ALL, "", None) or r.period == period)
             and (report in (ALL, "", None) or r.report == report)]
-    word = normalize(keyword or "").strip().lower()
+    word = normalize(str(keyword or "")[:MAX_KEYWORD]).strip().lower()
     if not word:
         return rows
     groups = keyword_groups(word)

@@ -196,6 +196,7 @@ def test_search_goes_through_the_glossary_and_any_word_order(table_rows):
     assert search(table_rows, "GDP", period="2021年安排") and all(
         r.period == "2021年安排" for r in search(table_rows, "GDP", period="2021年安排"))
     assert search(table_rows, "没有这种指标的说法") == []
+    assert search(table_rows, "网络零售额" + "。" * 100_000) == search(table_rows, "网络零售额")  # pasted text: its start
 
 
 def test_rows_name_their_section_and_report_not_a_paragraph_id(table_rows):
