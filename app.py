@@ -16,7 +16,7 @@ import uuid
 import gradio as gr
 from starlette.middleware import Middleware
 
-from qa import feedback, figure_table, ui
+from qa import feedback, figure_table, figure_view, ui
 from qa.errors import QAError
 from qa.pipeline import ask, load_index
 from qa.settings import Settings
@@ -37,7 +37,7 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
     feedback_db = feedback.db_path(settings)
     rows = figure_table.figure_rows(index)
     many = len(index.documents) > 1  # a report filter, column and chart colour only when there is a choice
-    csv_files = ui.CsvFiles(tempfile.mkdtemp(prefix="qa-figures-"))
+    csv_files = figure_view.CsvFiles(tempfile.mkdtemp(prefix="qa-figures-"))
     atexit.register(shutil.rmtree, csv_files.folder, True)
     doc = index.documents[0] if index.documents else {}
     title = "、".join(d.get("title", "") for d in index.documents[:3]) + ("等" if len(index.documents) > 3 else "")
@@ -88,15 +88,15 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
     def filter_figures(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
         kept = kept_rows(keyword, period, report, order)
-        chart = ui.chart_value(kept, many)[1]  # its data follows in chart_data: an update with both keeps old data
-        return (ui.table_value(kept, many), ui.cards_html(kept, many), gr.BarPlot(**chart),
-                str(csv_files.path_for(kept)), ui.count_text(kept))
+        chart = figure_view.chart_value(kept, many)[1]  # its data follows in chart_data: an update with both keeps old data
+        return (figure_view.table_value(kept, many), figure_view.cards_html(kept, many), gr.BarPlot(**chart),
+                str(csv_files.path_for(kept)), figure_view.count_text(kept))
 
     def chart_data(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
-        return ui.chart_value(kept_rows(keyword, period, report, order), many)[0]
+        return figure_view.chart_value(kept_rows(keyword, period, report, order), many)[0]
 
     def show_row(evt: gr.SelectData):
-        row = ui.row_for(rows, evt.row_value)
+        row = figure_view.row_for(rows, evt.row_value)
         return ui.paragraph_html(index, row.paragraph_id, row.sentence) if row else ui.paragraph_html(index, "")
 
     def api_ask(question: str, history: list[str] | None = None) -> dict:
@@ -139,7 +139,7 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
                                              column_widths=(["16%"] if many else []) + ["26%", "13%", "19%", "15%", "27%"])
                         cards = gr.HTML(first[1], elem_id="qa-cards")
                     with gr.Column(scale=2, min_width=300):
-                        chart_frame, chart_options = ui.chart_value(rows, many)
+                        chart_frame, chart_options = figure_view.chart_value(rows, many)
                         chart = gr.BarPlot(chart_frame, x="时期", y="数值", height=240, elem_id="qa-chart",
                                            show_label=False, **chart_options)
                         paragraph = gr.HTML(ui.paragraph_html(index, ""), padding=True, elem_id="qa-row-paragraph")

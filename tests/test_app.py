@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # app.py lives at the project root, outside the package
 
 import app
-from qa import figure_table, ui
+from qa import figure_table, figure_view, ui
 from qa.answer import Answer, Citation
 from qa.pipeline import load_index
 from qa.settings import Settings
@@ -103,7 +103,7 @@ def test_figures_table_filters(index, tmp_path):
     kept = figure_table.search(rows, "网络零售额")
     assert any(r.indicator == "网络零售额" and r.shown == "8992亿元" for r in kept)
     assert all(r.period == "2021年安排" for r in figure_table.search(rows, "网络零售额", "2021年安排"))
-    assert "8992" in ui.write_csv(kept, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+    assert "8992" in figure_view.write_csv(kept, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
 
 
 def test_long_citations_show_the_answering_sentence_and_fold_the_paragraph(index):
