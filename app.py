@@ -11,65 +11,22 @@ import logging
 import shutil
 import sys
 import tempfile
+import uuid
 
 import gradio as gr
 from starlette.middleware import Middleware
 
-from qa import feedback, ui
+from qa import feedback, figure_table, figure_view, ui
 from qa.errors import QAError
 from qa.pipeline import ask, load_index
 from qa.settings import Settings
 from qa.web import MAX_REQUEST_BYTES, MAX_UPLOAD, RequestSizeLimit
 
-CSS = """
-.qa-answer mark { background: #fff1b8; padding: 0 2px; border-radius: 3px; }
-.qa-answer .qa-text mark { background: #ffd666; font-weight: 600; }
-#qa-figures, #qa-figures * { font-family: var(--font); }
-.qa-answer .qa-text { font-size: 1.08em; margin: 0 0 .4em; }
-.qa-period { display: inline-block; font-size: .8em; padding: 0 .5em; border-radius: 9px;
-  background: #e6f4ff; color: #0958d9; border: 1px solid #91caff; white-space: nowrap; }
-.qa-meta { color: #666; font-size: .9em; margin: .3em 0; }
-.qa-cite { border: 1px solid #e5e5e5; border-radius: 6px; padding: .3em .6em; margin: .35em 0; }
-.qa-cite summary { cursor: pointer; }
-.qa-para { margin: .4em 0; line-height: 1.7; }
-.qa-goto { font-size: .9em; }
-.qa-report { max-width: 52em; margin: 0 auto; line-height: 1.8; }
-.qa-report h1 { text-align: center; font-size: 1.6em; }
-.qa-report h2 { font-size: 1.3em; margin-top: 1.4em; border-bottom: 1px solid #ddd; }
-.qa-report h3 { font-size: 1.1em; }
-.qa-report .qa-center { text-align: center; margin: .2em 0; }
-.qa-report .qa-pid { color: #999; font-size: .75em; text-decoration: none; margin-right: .3em; }
-.qa-report .qa-item { padding-left: 1.5em; }
-.qa-flash { background: #fff7cc; transition: background 1s; }
-"""
-
-# Citation links point at paragraphs on the 原文 tab: switch to it, then scroll once it is shown.
-JS = """
-() => {
-  document.addEventListener("click", (event) => {
-    const link = event.target.closest && event.target.closest('a[href^="#para-"]');
-    if (!link) return;
-    event.preventDefault();
-    const id = link.getAttribute("href").slice(1);
-    const tab = [...document.querySelectorAll('button[role="tab"]')].find((b) => b.textContent.includes("原文"));
-    if (tab) tab.click();
-    let tries = 0;
-    const go = () => {
-      const el = document.getElementById(id);
-      if (el && el.offsetParent !== null) {
-        el.scrollIntoView({ block: "center" });
-        el.classList.add("qa-flash");
-        setTimeout(() => el.classList.remove("qa-flash"), 2500);
-      } else if (tries++ < 60) setTimeout(go, 50);
-    };
-    go();
-  });
-}
-"""
+CSS, JS, HEAD = ui.page_assets()  # qa/static: the page's look, its links into 原文 and its Chinese labels
 # system fonts only: the app must look right on machines without internet (no web-font downloads)
 FONTS = ["system-ui", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "sans-serif"]
 THEME = gr.themes.Soft(primary_hue="blue", font=FONTS, font_mono=["ui-monospace", "monospace"])
-STYLE = {"css": CSS, "js": JS, "theme": THEME}
+STYLE = {"css": CSS, "js": JS, "head": HEAD, "theme": THEME, "i18n": gr.I18n(**ui.i18n_translations())}
 TITLE = "政府工作报告问答"
 log = logging.getLogger("qa.app")
 
@@ -78,10 +35,12 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
     """The three-tab app for a loaded index. Launch it with `demo.launch(**STYLE, ...)`."""
     settings = settings or Settings.from_env()
     feedback_db = feedback.db_path(settings)
-    rows = ui.figure_rows(index)
-    csv_files = ui.CsvFiles(tempfile.mkdtemp(prefix="qa-figures-"))
+    rows = figure_table.figure_rows(index)
+    many = len(index.documents) > 1  # a report filter, column and chart colour only when there is a choice
+    csv_files = figure_view.CsvFiles(tempfile.mkdtemp(prefix="qa-figures-"))
     atexit.register(shutil.rmtree, csv_files.folder, True)
     doc = index.documents[0] if index.documents else {}
+    title = "、".join(d.get("title", "") for d in index.documents[:3]) + ("等" if len(index.documents) > 3 else "")
 
     def answer_or_plain_error(question, history):
         try:
@@ -100,8 +59,8 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
         shown = question if len(question) <= 200 else question[:200] + "…"
         messages = list(messages or []) + [{"role": "user", "content": ui.user_html(shown)},
                                            {"role": "assistant", "content": ui.answer_html(answer)}]
-        turn = {"question": question, "history": history, "answer": answer.text, "found": answer.found,
-                "citations": ui.citations_json(answer)}
+        turn = {"id": uuid.uuid4().hex, "question": question, "history": history, "answer": answer.text,
+                "found": answer.found, "citations": ui.citations_json(answer)}
         return "", messages, list(turns) + [turn]
 
     def pick_example(messages, turns, evt: gr.SelectData):
@@ -109,56 +68,81 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
     def rate(turns, data: gr.LikeData):
         index_ = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        if not isinstance(data.liked, bool) or not 0 <= index_ // 2 < len(turns):
-            return  # a rating taken back, or a message without an answer
+        if not isinstance(index_, int) or not 0 <= index_ // 2 < len(turns):
+            return  # a message without an answer
         turn = turns[index_ // 2]
         try:
+            if not isinstance(data.liked, bool):  # the same thumb clicked again: the vote is taken back
+                feedback.withdraw(feedback_db, turn.get("id") or "")
+                return
             feedback.record(feedback_db, turn["question"], turn["history"], turn["answer"], turn["citations"],
-                            liked=data.liked, found=turn["found"])
+                            liked=data.liked, found=turn["found"], answer_id=turn.get("id"))
         except QAError as exc:
             log.warning("feedback not saved: %s", exc)
             gr.Warning(ui.user_message(exc), title="反馈未保存")
             return
         gr.Info("谢谢反馈！" if data.liked else "谢谢反馈，我们会检查这个回答。", duration=4, title="已记录")
 
-    def filter_figures(keyword, period):
-        kept = ui.filter_rows(rows, keyword, period)
-        return kept, str(csv_files.path_for(kept)), ui.count_text(kept)
+    def kept_rows(keyword, period, report, order):
+        return figure_table.sort_rows(figure_table.search(rows, keyword, period, report), order)
+
+    def filter_figures(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
+        kept = kept_rows(keyword, period, report, order)
+        chart = figure_view.chart_value(kept, many)[1]  # its data follows in chart_data: an update with both keeps old data
+        return (figure_view.table_value(kept, many), figure_view.cards_html(kept, many), gr.BarPlot(**chart),
+                str(csv_files.path_for(kept)), figure_view.count_text(kept))
+
+    def chart_data(keyword, period=figure_table.ALL, report=figure_table.ALL, order=figure_table.SORTS[0]):
+        return figure_view.chart_value(kept_rows(keyword, period, report, order), many)[0]
 
     def show_row(evt: gr.SelectData):
-        row = evt.row_value or []
-        return ui.paragraph_html(index, row[7], row[6]) if len(row) >= 8 else ui.paragraph_html(index, "")
+        row = figure_view.row_for(rows, evt.row_value)
+        return ui.paragraph_html(index, row.paragraph_id, row.sentence) if row else ui.paragraph_html(index, "")
 
     def api_ask(question: str, history: list[str] | None = None) -> dict:
         """Answer a question about the report. history: earlier user questions, oldest first."""
         return ui.api_result(answer_or_plain_error(question, history))
 
+    first = filter_figures("")
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600), analytics_enabled=False) as demo:
-        gr.Markdown(f"## {TITLE}\n{doc.get('title', '')} · 每个回答都附有报告原文出处，可点击查看上下文。")
+        gr.Markdown(f"## {TITLE}\n{title or doc.get('title', '')} · 每个回答都附有报告原文出处，可点击查看上下文。",
+                    elem_id="qa-header")
         turns = gr.State([])
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 chatbot = gr.Chatbot(
                     show_label=False, height=560, placeholder="**问我关于政府工作报告的问题**<br>可以点击下面的例子开始",
                     examples=[{"text": q} for q in ui.EXAMPLES], latex_delimiters=[], allow_tags=False,
-                    buttons=["copy"], elem_id="qa-chat")
-                with gr.Row():
+                    buttons=["copy"], elem_id="qa-chat", autoscroll=False)
+                with gr.Row(elem_id="qa-ask-row"):
                     box = gr.Textbox(placeholder="输入问题，例如：去年网络零售额多少？", show_label=False, scale=8,
                                      lines=1, max_lines=4, elem_id="qa-question")
-                    send = gr.Button("提问", variant="primary", scale=1, min_width=80)
-                    clear = gr.Button("新对话", scale=1, min_width=80)
+                    send = gr.Button("提问", variant="primary", scale=1, min_width=56)
+                    clear = gr.Button("新对话", scale=1, min_width=64, elem_id="qa-new")
             with gr.Tab("数据速查", id="figures"):
-                with gr.Row():
-                    keyword = gr.Textbox(label="关键词（指标或原句）", placeholder="例如：网络零售额", scale=3)
-                    period = gr.Dropdown(ui.period_choices(rows), value=ui.ALL_PERIODS, label="时期", scale=2)
+                with gr.Row(elem_id="qa-filters"):
+                    keyword = gr.Textbox(label="查找指标", placeholder="例如：GDP、网络零售额、城镇新增就业", scale=3,
+                                         min_width=200, elem_id="qa-keyword")
+                    period = gr.Dropdown(figure_table.period_choices(rows), value=figure_table.ALL, label="时期",
+                                         scale=1, min_width=120)
+                    report = gr.Dropdown(figure_table.report_choices(rows), value=figure_table.ALL, label="报告",
+                                         scale=2, min_width=160, visible=many)
+                    order = gr.Dropdown(list(figure_table.SORTS), value=figure_table.SORTS[0], label="排序",
+                                        scale=1, min_width=120, elem_id="qa-sort")
                 with gr.Row(equal_height=True):
-                    count = gr.Markdown(ui.count_text(rows))
-                    download = gr.DownloadButton("下载 CSV", value=filter_figures("", ui.ALL_PERIODS)[1], size="sm",
-                                                 scale=0, min_width=120)
-                table = gr.Dataframe(value=rows, headers=ui.FIGURE_COLUMNS, type="array", interactive=False,
-                                     wrap=True, max_height=520, elem_id="qa-figures",
-                                     column_widths=["13%", "7%", "7%", "11%", "8%", "14%", "28%", "12%"])
-                paragraph = gr.HTML(ui.paragraph_html(index, ""), padding=True)
+                    count = gr.Markdown(first[4])
+                    download = gr.DownloadButton("下载 CSV", value=first[3], size="sm", scale=0, min_width=120)
+                with gr.Row():
+                    with gr.Column(scale=3, min_width=300):
+                        table = gr.Dataframe(value=first[0], type="array", interactive=False, wrap=True,
+                                             max_height=460, elem_id="qa-figures", show_label=False,
+                                             column_widths=(["16%"] if many else []) + ["26%", "13%", "19%", "15%", "27%"])
+                        cards = gr.HTML(first[1], elem_id="qa-cards")
+                    with gr.Column(scale=2, min_width=300):
+                        chart_frame, chart_options = figure_view.chart_value(rows, many)
+                        chart = gr.BarPlot(chart_frame, x="时期", y="数值", height=240, elem_id="qa-chart",
+                                           show_label=False, **chart_options)
+                        paragraph = gr.HTML(ui.paragraph_html(index, ""), padding=True, elem_id="qa-row-paragraph")
             with gr.Tab("原文", id="report"):
                 gr.HTML(ui.report_html(index), elem_id="qa-report-tab", padding=True)
 
@@ -170,8 +154,10 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
         chatbot.like(rate, [turns], None, api_visibility="private", concurrency_limit=None)
         clear.click(lambda: ([], []), None, [chatbot, turns], api_visibility="private")
         chatbot.clear(list, None, turns, api_visibility="private")
-        gr.on([keyword.change, period.change], filter_figures, [keyword, period], [table, download, count],
-              api_visibility="private")
+        filters = [keyword, period, report, order]
+        gr.on([keyword.change, period.change, report.change, order.change], filter_figures, filters,
+              [table, cards, chart, download, count], api_visibility="private").then(
+                  chart_data, filters, chart, api_visibility="private")
         table.select(show_row, None, paragraph, api_visibility="private")
         gr.api(api_ask, api_name="ask", concurrency_id="qa")
     return demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import asdict
@@ -60,7 +61,9 @@ def answer_record(answer) -> dict:
     }
 
 
-def render(answer, color: bool) -> str:
+def render(answer, color: bool, full: bool = False) -> str:
+    """The answer (figures in bold) after its period; then a line a citation: where it is and the answering
+    sentence, or with `full` the whole paragraph, the sentence in 【】."""
     bold = (lambda s: f"{BOLD}{s}{RESET}") if color else (lambda s: f"**{s}**")
     text, last, parts = answer.text, 0, []
     for start, end in answer.marks:
@@ -69,6 +72,11 @@ def render(answer, color: bool) -> str:
     lines = [("" if not answer.period else f"[{answer.period}] ") + "".join(parts + [text[last:]])]
     if answer.report_title:
         lines.append(f"（{answer.report_title}）")
+    if not full:
+        from qa.excerpts import sentence_of
+
+        return "\n".join(lines + [f"[{n}] {' › '.join(c.heading_path) or '（前言）'} · {c.period}：{sentence_of(c.text, c.marked, headings=c.heading_path)}"
+                                   for n, c in enumerate(answer.citations, 1)])
     for number, c in enumerate(answer.citations, 1):
         para = c.text
         if c.marked:
@@ -79,6 +87,9 @@ def render(answer, color: bool) -> str:
 
 
 def cmd_ask(args, settings: Settings) -> int:
+    if not valid_text(args.question).strip():
+        print('qa: 问题是空的。请给出一个问题，例如：qa ask "2020年杭州地区生产总值增长多少？"', file=sys.stderr)
+        return 2
     from qa.pipeline import ask, load_index
 
     index = load_index(args.index or settings.index_dir, settings)
@@ -89,7 +100,7 @@ def cmd_ask(args, settings: Settings) -> int:
     if args.json:
         print(valid_text(json.dumps(answer_record(answer), ensure_ascii=False, indent=1)))
     else:
-        print(valid_text(render(answer, sys.stdout.isatty())))
+        print(valid_text(render(answer, sys.stdout.isatty(), full=args.full)))
     return 0
 
 
@@ -133,6 +144,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("--history", nargs="*", help="earlier questions, oldest first, for a follow-up")
     a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.add_argument("--full", action="store_true", help="print each cited paragraph whole, not only its answering sentence")
     a.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
     a.add_argument("--report", help="the report id to answer from when the question names no place or year "
                    "(default: the bundled report; `qa list` shows the ids)")
@@ -156,7 +168,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.run(args, Settings.from_env())
+        code = args.run(args, Settings.from_env())
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
+    except BrokenPipeError:  # the reader stopped early (`qa ask … | head -1`): nothing more to say, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush cannot fail again
+        return 141  # what a shell reports for a program stopped by a closed pipe
     except QAError as error:
         print(f"qa: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Feedback on answers (👍/👎) in SQLite, and export of the 👎 ones as eval cases to fill in.
+"""Feedback on answers (👍/👎) in SQLite, one vote an answer, and export of the 👎 ones as eval cases to fill in.
 
 Each write opens its own connection and transaction: the app serves several browsers at once,
 and WAL plus a busy timeout lets their writes queue instead of failing or overwriting each other.
@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     citations TEXT NOT NULL
 )
 """
+# One vote per shown answer: a changed vote updates its row. Older databases gain the column on first use.
+ANSWER_KEY = "CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id)"
 
 
 class FeedbackError(QAError):
@@ -66,6 +68,9 @@ def _set_up(conn: sqlite3.Connection) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(SCHEMA)
+            if "answer_id" not in {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}:
+                conn.execute("ALTER TABLE feedback ADD COLUMN answer_id TEXT")
+            conn.execute(ANSWER_KEY)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -73,8 +78,10 @@ def _set_up(conn: sqlite3.Connection) -> None:
             time.sleep(0.01 + random.random() * 0.05)
 
 
-def record(path: Path, question: str, history, answer: str, citations, liked: bool, found: bool = True) -> int:
-    """Store one 👍 (liked) or 👎 and return its row id."""
+def record(path: Path, question: str, history, answer: str, citations, liked: bool, found: bool = True,
+           answer_id: str | None = None) -> int:
+    """Store one 👍 (liked) or 👎 and return its row id. With `answer_id` (one per answer shown), a second vote on
+    the same answer replaces the first instead of adding a row."""
     row = (
         datetime.now(timezone.utc).isoformat(timespec="seconds"),
         int(bool(liked)),
@@ -83,17 +90,33 @@ def record(path: Path, question: str, history, answer: str, citations, liked: bo
         str(answer),
         int(bool(found)),
         json.dumps(list(citations or ()), ensure_ascii=False),
+        answer_id,
     )
     conn = _connect(path)
     try:
         with conn:  # one transaction per write
             conn.execute("BEGIN IMMEDIATE")
-            cur = conn.execute(
-                "INSERT INTO feedback (created, liked, question, history, answer, found, citations) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            return int(cur.lastrowid)
+            conn.execute(
+                "INSERT INTO feedback (created, liked, question, history, answer, found, citations, answer_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO UPDATE SET "
+                "created = excluded.created, liked = excluded.liked", row)
+            if answer_id is None:
+                return int(conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+            return int(conn.execute("SELECT id FROM feedback WHERE answer_id = ?", (answer_id,)).fetchone()[0])
     except sqlite3.Error as exc:
         raise FeedbackError(f"无法保存反馈（{exc}）。请稍后再试，或检查 {path}。") from exc
+    finally:
+        conn.close()
+
+
+def withdraw(path: Path, answer_id: str) -> None:
+    """Forget the vote on one answer (its 👍 or 👎 clicked again)."""
+    conn = _connect(path)
+    try:
+        with conn:
+            conn.execute("DELETE FROM feedback WHERE answer_id = ?", (answer_id,))
+    except sqlite3.Error as exc:
+        raise FeedbackError(f"无法撤回反馈（{exc}）。请稍后再试，或检查 {path}。") from exc
     finally:
         conn.close()
 
@@ -122,9 +145,10 @@ def rows(path: Path, liked: bool | None = None) -> list[dict]:
 
 
 def export_dislikes(path: Path, out_path: Path) -> int:
-    """Write the 👎 answers as eval JSONL (answers/evidence left empty for a person to fill in).
-
-    Returns how many were written.
+    """Write the 👎 answers as eval JSONL: the question (and history), and under `shown` the answer the visitor saw
+    with its citations (heading path, period, answering sentence). `answers` and `evidence` stay for a person to
+    fill in, since the shown answer was judged wrong: the right figure and its sentence, or both left empty to
+    say the app should have declined. Returns how many were written.
     """
     items = []
     for r in rows(path, liked=False):
@@ -132,6 +156,8 @@ def export_dislikes(path: Path, out_path: Path) -> int:
                 "kind": "followup" if r["history"] else "fact"}
         if r["history"]:
             item["history"] = r["history"]
+        item["shown"] = {"answer": r["answer"], "found": bool(r["found"]),
+                         "citations": [_shown_citation(c) for c in r["citations"] if isinstance(c, dict)]}
         items.append(item)
     out_path = Path(out_path)
     try:
@@ -140,3 +166,11 @@ def export_dislikes(path: Path, out_path: Path) -> int:
     except OSError as exc:
         raise FeedbackError(f"cannot write {out_path}: {exc.strerror or exc}") from exc
     return len(items)
+
+
+def _shown_citation(c: dict) -> dict:
+    """A stored citation as a reviewer needs it: where it is and the sentence that answered (not the paragraph)."""
+    text, marked = str(c.get("text", "")), c.get("marked")
+    sentence = text[marked[0] : marked[1]] if isinstance(marked, list) and len(marked) == 2 else ""
+    return {"paragraph_id": c.get("paragraph_id", ""), "heading_path": c.get("heading_path", []),
+            "period": c.get("period", ""), "sentence": sentence}

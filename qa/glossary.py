@@ -54,3 +54,17 @@ _KEYS = [(key, terms, key.isascii()) for key, terms in TERMS.items()]
 @cache
 def _english_key(key: str) -> re.Pattern:
     return re.compile(rf"(?<![a-z]){re.escape(key)}(s|es|ed|d|ing)?(?![a-z])")
+
+
+def keys_in(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The glossary words found in `text` with their report terms, longest first, none inside a longer one found.
+    Example: "GDP per capita" -> [("gdp per capita", ("人均生产总值",))] (not also "gdp" and "per capita")."""
+    lowered = text.lower()
+    latin = any("a" <= ch <= "z" for ch in lowered)
+    found = sorted(((key, tuple(terms.split())) for key, terms, english in _KEYS
+                    if (latin or not english) and _mentions(lowered, key, english)), key=lambda kt: -len(kt[0]))
+    kept: list[tuple[str, tuple[str, ...]]] = []
+    for key, terms in found:
+        if not any(key in longer for longer, _ in kept):
+            kept.append((key, terms))
+    return kept

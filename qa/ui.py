@@ -1,4 +1,4 @@
-"""Presentation for the chat app: answers, citations and the report as HTML; the figures table.
+"""Presentation for the chat app: answers, citations and the report as HTML, plain error messages, page assets.
 
 Every piece of user or report text goes through html.escape before our own markup is added,
 so a question like "<script>…" is shown as text, never run.
@@ -6,22 +6,18 @@ so a question like "<script>…" is shown as text, never run.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import os
+import json
 import re
-import threading
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from qa.answer import Answer, Citation
 from qa.errors import IndexError_, ModelError
+from qa.excerpts import excerpt
 from qa.feedback import FeedbackError
-from qa.figures import extract_figures
 
-ALL_PERIODS = "全部时期"
-FIGURE_COLUMNS = ["指标", "数值", "单位", "变化", "时期", "章节", "原句", "段落"]
+UI_TEXT = json.loads((Path(__file__).parent / "data" / "ui_zh.json").read_text("utf-8"))
 EXAMPLES = [
     "2020年杭州地区生产总值增长多少？",
     "去年网络零售额多少？",
@@ -51,14 +47,25 @@ def heading_text(path) -> str:
     return " › ".join(path) if path else "报告开头"
 
 
-def citation_html(number: int, c: Citation, open_: bool = False) -> str:
-    body = highlight(c.text, [c.marked] if c.marked else [])
+def goto_link(paragraph_id: str, sentence: str = "", label: str = "在原文中查看 →") -> str:
+    """A link into the 原文 tab; the page's script scrolls to the paragraph and highlights `sentence` in it.
+    The sentence rides in the href ("#para-…?hl=…"): the chat's HTML sanitizer drops data- attributes."""
+    hl = f"?hl={quote(sentence)}" if sentence else ""
+    return f'<a class="qa-goto" href="#{anchor(paragraph_id)}{hl}">{escape(label)}</a>'
+
+
+def citation_html(number: int, c: Citation) -> str:
+    """A citation, short: where it is, then the answering sentence with a clause of context; the whole paragraph
+    folds out (a long paragraph opened at once pushed the answer out of view)."""
+    shown, (a, b), cut_before, cut_after = excerpt(c.text, c.marked, headings=c.heading_path)
+    snippet = ("…" if cut_before else "") + highlight(shown, [(a, b)] if c.marked else []) + ("…" if cut_after else "")
+    whole = highlight(c.text, [c.marked] if c.marked else [])
+    more = (f'<details class="qa-more"><summary>展开整段</summary><div class="qa-para">{whole}</div></details>'
+            if cut_before or cut_after else "")
     return (
-        f'<details class="qa-cite"{" open" if open_ else ""}><summary>'
-        f'<b>[{number}]</b> {escape(heading_text(c.heading_path))} '
-        f'<span class="qa-period">{escape(c.period)}</span></summary>'
-        f'<div class="qa-para">{body}</div>'
-        f'<a class="qa-goto" href="#{anchor(c.paragraph_id)}">在原文中查看 →</a></details>'
+        f'<div class="qa-cite"><p class="qa-cite-head"><b>[{number}]</b> {escape(heading_text(c.heading_path))} '
+        f'<span class="qa-period">{escape(c.period)}</span></p>'
+        f'<p class="qa-snippet">{snippet}</p>{more}{goto_link(c.paragraph_id, shown[a:b])}</div>'
     )
 
 
@@ -70,7 +77,7 @@ def answer_html(answer: Answer) -> str:
     if answer.citations:
         title = "出处" if answer.found else "相关段落"
         parts.append(f'<div class="qa-cites"><p class="qa-meta">{title}：</p>')
-        parts += [citation_html(i, c, open_=answer.found and i == 1) for i, c in enumerate(answer.citations, 1)]
+        parts += [citation_html(i, c) for i, c in enumerate(answer.citations, 1)]
         parts.append("</div>")
     # one line, no blank lines: the chat's markdown renderer then passes it through as one HTML block
     return "".join(parts) + "</div>"
@@ -131,78 +138,8 @@ def paragraph_html(index, paragraph_id: str, sentence: str = "") -> str:
     at = p.text.find(sentence) if sentence else -1
     body = highlight(p.text, [(at, at + len(sentence))] if at >= 0 else [])
     return (f'<div class="qa-answer"><p class="qa-meta">{escape(heading_text(p.heading_path))} '
-            f'<span class="qa-period">{escape(p.period.label)}</span> · {escape(p.id)}</p>'
-            f'<div class="qa-para">{body}</div><a class="qa-goto" href="#{anchor(p.id)}">在原文中查看 →</a></div>')
-
-
-def figure_rows(index) -> list[list[str]]:
-    """Every figure of the report, one row each, in FIGURE_COLUMNS order."""
-    rows = []
-    for p in index.paragraphs.values():
-        for f in extract_figures(p.text):
-            rows.append([f.indicator, f.value, f.unit, f.change, p.period.label,
-                         heading_text(p.heading_path), f.sentence, p.id])
-    return rows
-
-
-def count_text(rows) -> str:
-    return f"共 {len(rows)} 条数据"
-
-
-def period_choices(rows) -> list[str]:
-    return [ALL_PERIODS] + list(dict.fromkeys(r[4] for r in rows))
-
-
-def filter_rows(rows, keyword: str = "", period: str = ALL_PERIODS) -> list[list[str]]:
-    """Rows whose indicator or sentence contains `keyword` (any case), in `period` unless all."""
-    word = (keyword or "").strip().lower()
-    return [r for r in rows
-            if (not word or word in r[0].lower() or word in r[6].lower())
-            and (not period or period == ALL_PERIODS or r[4] == period)]
-
-
-def csv_bytes(rows) -> bytes:
-    """The figures table as CSV, with a BOM so spreadsheet programs read the Chinese correctly."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(FIGURE_COLUMNS)
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8-sig")
-
-
-def write_csv(rows, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(csv_bytes(rows))
-    return path
-
-
-class CsvFiles:
-    """The figures tab's download files: one per distinct content, at most `keep` of them in `folder`.
-
-    Named after their content, the same rows reuse one file whatever keyword selected them; past `keep`
-    files the least recently used is removed, so anonymous filtering cannot fill the disk. (Gradio copies
-    a returned file into its own cache at once, so removing ours later never breaks a download.)
-    """
-
-    def __init__(self, folder: Path, keep: int = 32):
-        self.folder, self.keep, self.lock = Path(folder), keep, threading.Lock()
-        self.folder.mkdir(parents=True, exist_ok=True)
-
-    def path_for(self, rows) -> Path:
-        data = csv_bytes(rows)
-        path = self.folder / f"figures-{hashlib.sha256(data).hexdigest()[:16]}.csv"
-        with self.lock:
-            if path.is_file():
-                os.utime(path)  # recently used: kept longest
-            else:
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)  # atomic: a reader never sees half a file
-            files = sorted(self.folder.glob("figures-*.csv"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in files[self.keep :]:
-                old.unlink(missing_ok=True)
-        return path
+            f'<span class="qa-period">{escape(p.period.label)}</span></p>'
+            f'<div class="qa-para">{body}</div>{goto_link(p.id, sentence)}</div>')
 
 
 # What a visitor is told when something fails on the server: no paths, no settings; the log has the details.
@@ -219,3 +156,17 @@ SERVER_ERROR = "服务器出错了，暂时无法回答问题。请稍后再试�
 def user_message(error: BaseException) -> str:
     """A plain Chinese message for an error shown in the page, e.g. IndexError_("index/… corrupt") -> "报告索引缺失…"."""
     return next((message for kind, message in PLAIN_ERRORS if isinstance(error, kind)), SERVER_ERROR)
+
+
+def page_assets() -> tuple[str, str, str]:
+    """The page's CSS, script and <head> extra (qa/static), the script given the Chinese labels of ui_zh.json.
+    Gradio scopes the CSS to its app's content; rules for the frame around it go in the head, as a <style>."""
+    static = Path(__file__).parent / "static"
+    script = (static / "page.js").read_text("utf-8").replace("__UI_TEXT__", json.dumps(UI_TEXT, ensure_ascii=False))
+    head = f"<style>{(static / 'frame.css').read_text('utf-8')}</style>"
+    return (static / "page.css").read_text("utf-8"), script, head
+
+
+def i18n_translations() -> dict[str, dict[str, str]]:
+    """Gradio's own words in Chinese, for a Chinese browser and for an English one alike (gr.I18n(**this))."""
+    return {locale: dict(UI_TEXT["gradio"]) for locale in ("zh-CN", "zh", "en")}

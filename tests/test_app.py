@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # app.py lives at the project root, outside the package
 
 import app
-from qa import ui
+from qa import figure_table, figure_view, ui
 from qa.answer import Answer, Citation
 from qa.pipeline import load_index
 from qa.settings import Settings
@@ -88,7 +88,7 @@ def test_answer_html_escapes_and_links():
     html = ui.answer_html(Answer("q", "q", text, ((len(text) - 4, len(text)),), True, (cite,), "2020年实绩"))
     assert "<img" not in html and "<b>回顾" not in html and "&lt;img src=x" in html
     assert "<mark>3.9%</mark>" in html
-    assert 'href="#para-doc-p008"' in html and "[1]" in html and "2020年实绩" in html
+    assert 'href="#para-doc-p008?hl=' in html and "[1]" in html and "2020年实绩" in html
     assert ui.user_html("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert(1)&gt;"
 
 
@@ -99,12 +99,24 @@ def test_report_html_has_every_paragraph_anchor(index):
 
 
 def test_figures_table_filters(index, tmp_path):
-    rows = ui.figure_rows(index)
-    assert all(len(r) == len(ui.FIGURE_COLUMNS) for r in rows)
-    kept = ui.filter_rows(rows, "网络零售额", ui.ALL_PERIODS)
-    assert any(r[0] == "网络零售额" and r[1] == "8992" for r in kept)
-    assert all(r[4] == "2021年安排" for r in ui.filter_rows(rows, "网络零售额", "2021年安排"))
-    assert "8992" in ui.write_csv(kept, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+    rows = figure_table.figure_rows(index)
+    kept = figure_table.search(rows, "网络零售额")
+    assert any(r.indicator == "网络零售额" and r.shown == "8992亿元" for r in kept)
+    assert all(r.period == "2021年安排" for r in figure_table.search(rows, "网络零售额", "2021年安排"))
+    assert "8992" in figure_view.write_csv(kept, tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+
+
+def test_long_citations_show_the_answering_sentence_and_fold_the_paragraph(index):
+    """Issue 11: the first citation opened whole, and a long paragraph pushed the short answer out of view."""
+    from qa.pipeline import ask
+
+    answer = ask(index, GDP_2020)
+    html = ui.answer_html(answer)
+    paragraph = answer.citations[0].text
+    assert len(paragraph) > 200 and "<details open" not in html and " open>" not in html
+    visible = html.split('<details class="qa-more">')[0]  # the first citation's excerpt, before its fold
+    assert "<mark>全年地区生产总值增长3.9%</mark>" in visible and paragraph[:30] not in visible
+    assert html.count('<details class="qa-more">') >= 1 and paragraph[:30] in html  # the whole paragraph folds out
 
 
 # ------------------------------------------------------------------------------------------------ issue 12
@@ -166,11 +178,11 @@ def test_figure_filter_files_stay_few_whatever_is_typed(index, tmp_path, monkeyp
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     filter_figures = figure_filter(app.build_app(index, Settings.from_env(data_dir=tmp_path / "data")))
     keywords = [" " * n for n in range(100)] + [f"增长{n}" for n in range(100)] + list("地区生产总值网络零售额亿元年增长万个") * 6
-    paths = {filter_figures(word, ui.ALL_PERIODS)[1] for word in keywords}
+    paths = {filter_figures(word)[3] for word in keywords}
     files = [p for p in tmp_path.glob("qa-figures-*/*") if p.is_file()]
     assert len(files) <= 32 and sum(p.stat().st_size for p in files) < 2 * 2**20
-    assert len({filter_figures(" " * n, ui.ALL_PERIODS)[1] for n in range(5)}) == 1  # same rows, same file
-    assert "8992" in Path(filter_figures("网络零售额", ui.ALL_PERIODS)[1]).read_text(encoding="utf-8-sig")
+    assert len({filter_figures(" " * n)[3] for n in range(5)}) == 1  # same rows, same file
+    assert "8992" in Path(filter_figures("网络零售额")[3]).read_text(encoding="utf-8-sig")
     assert len(paths) > 1
 
 
@@ -215,3 +227,32 @@ def test_plain_messages_name_no_path_or_setting():
                   FeedbackError("QA_DATA_DIR /var/qa"), PermissionError(13, "denied", "/srv/index"), RuntimeError("/x")):
         message = ui.user_message(error)
         assert message and "/" not in message and "QA_" not in message and "qa build" not in message
+
+
+# ------------------------------------------------------------------------------------------------ issue 11
+
+
+def report_filter(demo):
+    return next(c for c in demo.blocks.values() if getattr(c, "label", None) == "报告")
+
+
+def test_a_report_filter_and_column_only_when_the_index_holds_several(index, tmp_path):
+    """Indexes will hold many reports (index.documents): then a report filter, a report column and the chart's
+    colour by report; with one report none of these shows."""
+    import dataclasses
+
+    one = app.build_app(index, Settings.from_env(data_dir=tmp_path / "one"))
+    assert report_filter(one).visible is False
+    assert "报告" not in figure_filter(one)("GDP")[0]["headers"]
+
+    other = dict(index.documents[0], id="other-report", title="另一份报告")
+    later = list(index.paragraphs)[len(index.paragraphs) // 2 :]  # the second half, as if from another report
+    paragraphs = {pid: dataclasses.replace(p, doc_id="other-report") if pid in later else p
+                  for pid, p in index.paragraphs.items()}
+    two = app.build_app(dataclasses.replace(index, documents=[index.documents[0], other], paragraphs=paragraphs),
+                        Settings.from_env(data_dir=tmp_path / "two"))
+    assert report_filter(two).visible is True
+    assert set(report_filter(two).choices) >= {("另一份报告", "另一份报告"), ("2021年杭州市政府工作报告", "2021年杭州市政府工作报告")}
+    table, _, chart, _, _ = figure_filter(two)("", figure_table.ALL, "另一份报告")
+    assert table["headers"][0] == "报告" and {row[0] for row in table["data"]} == {"另一份报告"}
+    assert chart.color == "报告"

@@ -49,9 +49,52 @@ def test_export_dislikes_only_as_eval_jsonl(tmp_path):
     assert feedback.export_dislikes(db, out) == 2
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [i["question"] for i in items] == ["杭州房价多少？", "那2021年呢？"]
-    assert items[0] == {"id": items[0]["id"], "question": "杭州房价多少？", "answers": [], "evidence": [], "kind": "fact"}
+    assert {k: items[0][k] for k in ("question", "answers", "evidence", "kind")} == {
+        "question": "杭州房价多少？", "answers": [], "evidence": [], "kind": "fact"}
+    assert items[0]["shown"] == {"answer": "报告中没有找到…", "found": False, "citations": []}
     assert items[1]["kind"] == "followup" and items[1]["history"] == ["2020年杭州地区生产总值增长多少？"]
     assert len({i["id"] for i in items}) == 2
+
+
+def test_export_carries_the_answer_shown_and_its_answering_sentences(tmp_path, real_index):
+    """Issue 11: an exported 👎 had empty answers and evidence and lacked the answer that was shown."""
+    from eval.runner import load_questions
+    from qa.pipeline import ask
+    from qa.ui import citations_json
+
+    db, out = tmp_path / feedback.DB_NAME, tmp_path / "dislikes.jsonl"
+    answer = ask(real_index, "2020年杭州地区生产总值增长多少？")
+    feedback.record(db, answer.question, [], answer.text, citations_json(answer), liked=False, answer_id="a1")
+    feedback.export_dislikes(db, out)
+    item = json.loads(out.read_text(encoding="utf-8"))
+    assert item["shown"]["answer"] == answer.text and item["shown"]["found"] is True
+    first = item["shown"]["citations"][0]
+    assert first["sentence"] == "全年地区生产总值增长3.9%" and first["period"] == "2020年实绩"
+    assert first["paragraph_id"] == answer.citations[0].paragraph_id and first["heading_path"]
+    assert load_questions(out)[0]["question"] == answer.question  # the eval reads the file as it is
+
+
+def test_a_changed_vote_updates_its_row_and_a_withdrawn_one_goes(tmp_path):
+    """Issue 11: 👎 then 👍 on one answer stored two rows."""
+    db = tmp_path / feedback.DB_NAME
+    first = feedback.record(db, "q", [], "a", CITATIONS, liked=False, answer_id="turn-1")
+    again = feedback.record(db, "q", [], "a", CITATIONS, liked=True, answer_id="turn-1")
+    other = feedback.record(db, "q", [], "a", CITATIONS, liked=False, answer_id="turn-2")  # same words, asked again
+    assert first == again != other
+    assert [(r["answer_id"], r["liked"]) for r in feedback.rows(db)] == [("turn-1", 1), ("turn-2", 0)]
+    feedback.withdraw(db, "turn-2")
+    assert [r["answer_id"] for r in feedback.rows(db)] == ["turn-1"]
+
+
+def test_an_older_database_gains_the_answer_column(tmp_path):
+    db = tmp_path / feedback.DB_NAME
+    with sqlite3.connect(db) as conn:
+        conn.execute(feedback.SCHEMA)
+        conn.execute("INSERT INTO feedback (created, liked, question, history, answer, found, citations) "
+                     "VALUES ('2026-01-01', 0, 'old', '[]', 'a', 1, '[]')")
+    feedback.record(db, "new", [], "a", [], liked=True, answer_id="x")
+    feedback.record(db, "new", [], "a", [], liked=False, answer_id="x")
+    assert [(r["question"], r["liked"]) for r in feedback.rows(db)] == [("old", 0), ("new", 0)]
 
 
 def test_markup_is_stored_and_exported_as_text(tmp_path):

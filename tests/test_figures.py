@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,75 @@ def test_report_lookup(report_figures):
     assert table[("网络零售额", "8992亿元")] == "增长19.7%"
     assert table[("新增学位", "8万个")] == ""
     assert table[("经济总量", "1.61万亿元")] == "从1.05万亿元增加到1.61万亿元"
+
+
+# ------------------------------------------------------------------------------------------------ issue 11: the table
+
+
+@pytest.fixture(scope="module")
+def table_rows():
+    from qa.figure_table import figure_rows
+    from qa.pipeline import load_index
+
+    return figure_rows(load_index())
+
+
+def test_amounts_are_in_base_units():
+    from qa.figure_table import amount
+
+    assert amount("1.61", "万亿元") == pytest.approx(1.61e12)
+    assert amount("8992", "亿元") == pytest.approx(8.992e11)
+    assert amount("８９９２", "亿元") == pytest.approx(8.992e11)
+    assert amount("3.5", "%以内") == 3.5 and amount("1.1", "万名") == pytest.approx(11000)
+
+
+def test_sorting_by_value_reads_the_unit(table_rows):
+    """Issue 11: sorting compared bare numbers, so 万亿元 and 亿元 values interleaved."""
+    from qa.figure_table import SORTS, sort_rows
+
+    money = [r for r in sort_rows(table_rows, SORTS[1]) if r.measure == "元"]
+    shown = [r.shown for r in money]
+    assert shown.index("1.61万亿元") < shown.index("8992亿元") < shown.index("5973亿元")
+    assert all(a.amount >= b.amount for a, b in itertools.pairwise(money))
+    rising = [r for r in sort_rows(table_rows, SORTS[2]) if r.measure == "元"]
+    assert [r.amount for r in rising] == sorted(r.amount for r in money)
+    assert [r.order for r in sort_rows(money, SORTS[0])] == sorted(r.order for r in money)
+
+
+def test_search_goes_through_the_glossary_and_any_word_order(table_rows):
+    """Issue 11: GDP found 0 rows, 新增城镇就业 found 0 (the report says 城镇新增就业), 1.61万亿元 could not be found."""
+    from qa.figure_table import search
+
+    gdp = {(r.indicator, r.shown, r.period) for r in search(table_rows, "GDP")}
+    assert ("地区生产总值", "3.9%", "2020年实绩") in gdp and ("地区生产总值", "7%", "2021年安排") in gdp
+    assert ("经济总量", "1.61万亿元", "十三五回顾") in gdp  # 2020's total, said as 经济总量
+    assert not any(name.startswith("一般公共预算收入") for name, _, _ in gdp)  # GDP's rows, not its sentence's
+    jobs = search(table_rows, "新增城镇就业")
+    assert {r.shown for r in jobs} >= {"69.1万人", "25万人"} and all("城镇新增就业" in r.indicator for r in jobs)
+    assert {r.shown for r in search(table_rows, "online retail")} == {r.shown for r in search(table_rows, "网络零售额")}
+    assert search(table_rows, "GDP", period="2021年安排") and all(
+        r.period == "2021年安排" for r in search(table_rows, "GDP", period="2021年安排"))
+    assert search(table_rows, "没有这种指标的说法") == []
+    assert search(table_rows, "网络零售额" + "。" * 100_000) == search(table_rows, "网络零售额")  # pasted text: its start
+
+
+def test_rows_name_their_section_and_report_not_a_paragraph_id(table_rows):
+    row = next(r for r in table_rows if r.shown == "8992亿元")
+    assert row.section == "（一）战疫情促发展，交出“两战全赢”高分报表" and "#" not in row.section
+    assert row.report == "2021年杭州市政府工作报告"
+
+
+def test_periods_are_offered_in_time_order(table_rows):
+    from qa.figure_table import ALL, period_choices
+
+    assert period_choices(table_rows) == [ALL, "十三五回顾", "2020年实绩", "2021年安排", "十四五规划"]
+
+
+def test_chart_points_follow_one_indicator_by_period(table_rows):
+    from qa.figure_table import chart_points, search
+
+    indicator, unit, points = chart_points(search(table_rows, "GDP"))
+    assert (indicator, unit) == ("地区生产总值", "%")
+    assert [(p["时期"], p["数值"]) for p in points] == [("2020年实绩", 3.9), ("2021年安排", 7.0)]
+    assert chart_points(search(table_rows, "网络零售额"))[1] == "亿元"
+    assert chart_points([]) == ("", "", [])
