@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 
 from qa import feedback, figure_table, figure_view, ui
 from qa.errors import QAError
-from qa.pipeline import ask, load_index
+from qa.pipeline import ask, default_report, load_index, report_label
 from qa.settings import Settings
 from qa.web import MAX_REQUEST_BYTES, MAX_UPLOAD, RequestSizeLimit
 
@@ -42,20 +42,23 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
     doc = index.documents[0] if index.documents else {}
     title = "、".join(d.get("title", "") for d in index.documents[:3]) + ("等" if len(index.documents) > 3 else "")
 
-    def answer_or_plain_error(question, history):
+    reports = [(report_label(d), d["id"]) for d in index.documents]
+    chosen_first = default_report(index) or (reports[0][1] if reports else None)
+
+    def answer_or_plain_error(question, history, chosen=None):
         try:
-            return ask(index, question, history)
+            return ask(index, question, history, report=chosen if chosen in {r for _, r in reports} else None)
         except Exception as exc:  # the visitor gets a plain message, the log the details
             log.error("answering %.80r failed: %s", question, exc, exc_info=not isinstance(exc, QAError))
             raise gr.Error(ui.user_message(exc), print_exception=False) from None
 
-    def respond(question, messages, turns):
+    def respond(question, messages, turns, chosen=None):
         question = question if isinstance(question, str) else ""
         if not question.strip():
             gr.Info("请输入一个问题，例如：2020年杭州地区生产总值增长多少？", title="提示")
             return question, messages, turns
         history = [t["question"] for t in turns]
-        answer = answer_or_plain_error(question, history)
+        answer = answer_or_plain_error(question, history, chosen)
         shown = question if len(question) <= 200 else question[:200] + "…"
         messages = list(messages or []) + [{"role": "user", "content": ui.user_html(shown)},
                                            {"role": "assistant", "content": ui.answer_html(answer)}]
@@ -63,8 +66,8 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
                 "found": answer.found, "citations": ui.citations_json(answer)}
         return "", messages, list(turns) + [turn]
 
-    def pick_example(messages, turns, evt: gr.SelectData):
-        return respond(evt.value.get("text", ""), messages, turns)
+    def pick_example(messages, turns, chosen, evt: gr.SelectData):
+        return respond(evt.value.get("text", ""), messages, turns, chosen)
 
     def rate(turns, data: gr.LikeData):
         index_ = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -99,9 +102,10 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
         row = figure_view.row_for(rows, evt.row_value)
         return ui.paragraph_html(index, row.paragraph_id, row.sentence) if row else ui.paragraph_html(index, "")
 
-    def api_ask(question: str, history: list[str] | None = None) -> dict:
-        """Answer a question about the report. history: earlier user questions, oldest first."""
-        return ui.api_result(answer_or_plain_error(question, history))
+    def api_ask(question: str, history: list[str] | None = None, report: str | None = None) -> dict:
+        """Answer a question about the report. history: earlier user questions, oldest first; report: the id of
+        the report to answer from when the question names no place (default: the bundled report)."""
+        return ui.api_result(answer_or_plain_error(question, history, report))
 
     first = filter_figures("")
     with gr.Blocks(title=TITLE, delete_cache=(3600, 3600), analytics_enabled=False) as demo:
@@ -114,6 +118,8 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
                     show_label=False, height=560, placeholder="**问我关于政府工作报告的问题**<br>可以点击下面的例子开始",
                     examples=[{"text": q} for q in ui.EXAMPLES], latex_delimiters=[], allow_tags=False,
                     buttons=["copy"], elem_id="qa-chat", autoscroll=False)
+                chosen = gr.Dropdown(reports, value=chosen_first, label="问哪份报告（问题里提到地方或年份时，以问题为准）",
+                                     visible=many, elem_id="qa-report-choice")
                 with gr.Row(elem_id="qa-ask-row"):
                     box = gr.Textbox(placeholder="输入问题，例如：去年网络零售额多少？", show_label=False, scale=8,
                                      lines=1, max_lines=4, elem_id="qa-question")
@@ -146,10 +152,10 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
             with gr.Tab("原文", id="report"):
                 gr.HTML(ui.report_html(index), elem_id="qa-report-tab", padding=True)
 
-        ask_inputs, ask_outputs = [box, chatbot, turns], [box, chatbot, turns]
+        ask_inputs, ask_outputs = [box, chatbot, turns, chosen], [box, chatbot, turns]
         gr.on([box.submit, send.click], respond, ask_inputs, ask_outputs, api_name="chat",
               api_visibility="undocumented", concurrency_id="qa")
-        chatbot.example_select(pick_example, [chatbot, turns], ask_outputs, api_visibility="private",
+        chatbot.example_select(pick_example, [chatbot, turns, chosen], ask_outputs, api_visibility="private",
                                concurrency_id="qa")
         chatbot.like(rate, [turns], None, api_visibility="private", concurrency_limit=None)
         clear.click(lambda: ([], []), None, [chatbot, turns], api_visibility="private")

@@ -184,7 +184,8 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     if (reply := not_a_question(index, question if isinstance(question, str) else "")) is not None:
         return reply  # before scoping: a greeting is welcomed to every report
     text = clean_question(question)
-    scope = resolve(index.documents, text, user_questions(history), report, default_report(index))
+    scope = resolve(index.documents, text, user_questions(history), report, default_report(index),
+                    lambda doc_id, phrase: any(phrase in p.text for p in index.view([doc_id]).paragraphs.values()))
     if scope.compare:
         return compare(index, question, history, scope, mode, abstain, scorer)
     view = index.view(scope.doc_ids)

@@ -10,7 +10,7 @@ Example: reports 杭州 2021 and 江苏 2026, chosen 杭州: "江苏今年GDP目
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from qa.places import SUFFIX, provinces
@@ -20,7 +20,9 @@ from qa.tokens import normalize
 NATIONAL = "全国"
 # Words that name the country's own report; "全国" inside a provincial question ("高于全国") is a comparison
 # point, so these count only when no other indexed place is named.
-NATIONAL_WORDS = ("全国", "国务院", "国家", "中国", "我国", "中央", "national", "china", "state council", "nationwide")
+NATIONAL_WORDS = ("全国", "国务院", "国家", "中国", "我国", "中央", "china", "state council", "nationwide")
+# "national" alone is too often an adjective (national high-tech enterprises) to name the country.
+PARTICLES = "的和与及、，,？?今去明在是有对为要"  # after 全国: "全国的GDP" still names the country
 # Asking every report at once.
 EVERY_REPORT = re.compile(r"各省|各地|各个?(?:省份|省区|地区|地方|报告)|哪些省|哪几个省|每个省|所有(?:省份|报告|地区)"
                           r"|\b(?:each|every|all) (?:province|report|region)s?\b", re.IGNORECASE)
@@ -57,8 +59,11 @@ def _said(word: str, text: str, lowered: str) -> bool:
     return word in text
 
 
-def named_places(documents: Sequence[dict], text: str) -> dict[str, str]:
-    """{place: the word the question used} for every indexed place the question names, in the question's order."""
+def named_places(documents: Sequence[dict], text: str, term: Callable[[str], bool] = lambda _: False) -> dict[str, str]:
+    """{place: the word the question used} for every indexed place the question names, in the question's order.
+
+    A national word that starts a term the report in scope uses (国家一级博物馆, 全国文明城市: `term` says
+    whether that report's text has it) qualifies a thing of that report; it does not name the country."""
     text = normalize(text)
     lowered = text.lower()
     found: dict[str, tuple[int, str]] = {}
@@ -67,9 +72,13 @@ def named_places(documents: Sequence[dict], text: str) -> dict[str, str]:
         if place in found:
             continue
         for word in sorted(place_words(document), key=len, reverse=True):
-            if _said(word, text, lowered):
-                found[place] = (lowered.find(word.lower()), word)
-                break
+            if not _said(word, text, lowered):
+                continue
+            at = lowered.find(word.lower())
+            if place == NATIONAL and not word.isascii() and _qualifies(text, at + len(word), word, term):
+                continue
+            found[place] = (at, word)
+            break
     if len(found) > 1:
         found.pop(NATIONAL, None)  # "北京比全国高多少" is about 北京
     return {place: word for place, (_, word) in sorted(found.items(), key=lambda item: item[1][0])}
@@ -89,18 +98,26 @@ def by_year(documents: Sequence[dict], text: str) -> list[dict]:
     return [min(dated, key=lambda d: (abs(d["year"] - offset - year), -d["year"]))]
 
 
+def _qualifies(text: str, end: int, word: str, term: Callable[[str], bool]) -> bool:
+    """Whether the word and what follows it (two characters, or one that is not a particle: 国家级) make a term."""
+    return term(word + text[end : end + 2]) or (end < len(text) and text[end] not in PARTICLES and term(word + text[end]))
+
+
 def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (), chosen: str | None = None,
-            default: str | None = None) -> Scope:
+            default: str | None = None, uses: Callable[[str, str], bool] = lambda _report, _text: False) -> Scope:
     """The reports a question is about (see the module docstring). `chosen` is a report id the user picked;
-    `default` the report to use when nothing else decides (the bundled one)."""
+    `default` the report to use when nothing else decides (the bundled one); `uses(report, text)` whether a
+    report's text has a phrase."""
     ids = [d["id"] for d in documents]
     if len(documents) == 1:
         return Scope((ids[0],), "only")
-    named = named_places(documents, question)
+    fallback = chosen if chosen in ids else default if default in ids else None
+    term = (lambda phrase: uses(fallback, phrase)) if fallback else (lambda _: False)
+    named = named_places(documents, question, term)
     reason = "place"
     if not named and not EVERY_REPORT.search(question):
         for earlier in reversed(history):  # a follow-up stays with the place asked about
-            if named := named_places(documents, earlier):
+            if named := named_places(documents, earlier, term):
                 reason = "history"
                 break
     if (every := EVERY_REPORT.search(question)) and len(named) < 2:

@@ -70,16 +70,36 @@ def citation_html(number: int, c: Citation) -> str:
 
 
 def answer_html(answer: Answer) -> str:
-    """One chat message: the answer (figures marked), its period, then numbered citations."""
+    """One chat message: the answer (figures marked), its period and report, then numbered citations; a
+    comparison is a table, one row a report, each with its own citation."""
+    if answer.rows:
+        return comparison_html(answer)
     parts = [f'<div class="qa-answer"><p class="qa-text">{highlight(answer.text, answer.marks)}</p>']
-    if answer.found and answer.period:
-        parts.append(f'<p class="qa-meta">时期：<span class="qa-period">{escape(answer.period)}</span></p>')
+    meta = [f'时期：<span class="qa-period">{escape(answer.period)}</span>' if answer.found and answer.period else "",
+            f'报告：{escape(answer.report_title)}' if answer.report_title else ""]
+    if any(meta):
+        parts.append(f'<p class="qa-meta">{" · ".join(m for m in meta if m)}</p>')
     if answer.citations:
         title = "出处" if answer.found else "相关段落"
         parts.append(f'<div class="qa-cites"><p class="qa-meta">{title}：</p>')
         parts += [citation_html(i, c) for i, c in enumerate(answer.citations, 1)]
         parts.append("</div>")
     # one line, no blank lines: the chat's markdown renderer then passes it through as one HTML block
+    return "".join(parts) + "</div>"
+
+
+def comparison_html(answer: Answer) -> str:
+    """A comparison: a table of report, answer (figures marked) and period, then each row's citation."""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(row.report_title)}</th><td>{highlight(row.text, row.marks)}</td>'
+        f'<td>{escape(row.period) if row.found else ""}</td></tr>' for row in answer.rows)
+    parts = ['<div class="qa-answer"><table class="qa-compare"><thead><tr><th>报告</th><th>回答</th><th>时期</th></tr>'
+             f'</thead><tbody>{rows}</tbody></table>']
+    cited = [row for row in answer.rows if row.found and row.citations]
+    if cited:
+        parts.append('<div class="qa-cites"><p class="qa-meta">出处：</p>')
+        parts += [citation_html(i, row.citations[0]) for i, row in enumerate(cited, 1)]
+        parts.append("</div>")
     return "".join(parts) + "</div>"
 
 
@@ -94,6 +114,9 @@ def api_result(answer: Answer) -> dict:
         "answer": answer.text,
         "found": answer.found,
         "period": answer.period,
+        "report": answer.report,
+        "report_title": answer.report_title,
+        "rows": [api_result(row) for row in answer.rows],  # a comparison: one answer per report
         "citations": [
             {"paragraph_id": c.paragraph_id, "heading_path": list(c.heading_path), "period": c.period, "text": c.text}
             for c in answer.citations

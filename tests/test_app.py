@@ -76,7 +76,7 @@ def test_ask_api_bad_input_is_a_message(client):
 
 
 def test_chat_shows_markup_as_text(client):
-    _, messages, = client.predict(MARKUP, [], api_name="/chat")
+    _, messages, = client.predict(MARKUP, [], "hangzhou-2021-government-work-report", api_name="/chat")
     shown = "".join(part["text"] for m in messages for part in m["content"])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
     assert "<script" not in shown

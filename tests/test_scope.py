@@ -79,7 +79,7 @@ def test_two_places_give_one_cited_row_each(corpus):
     assert [row.report for row in answer.rows] == [BEIJING, JIANGSU]
     for row in answer.rows:
         assert row.found and from_one_report(row, row.report)
-        figures = [f.text for f in extract_figures(row.text)]
+        figures = [row.text[f.start : f.end] for f in extract_figures(row.text)]
         assert figures and all(f in row.citations[0].text for f in figures)  # each cell's figure, cited
         assert row.report_title + "：" + row.text in answer.text
     assert [c.paragraph_id.split("#")[0] for c in answer.citations] == [BEIJING, JIANGSU]
@@ -108,3 +108,19 @@ def test_a_year_picks_among_one_places_reports():
     assert resolve(reports, "杭州地区生产总值增长多少？").doc_ids == ("hz-2022",)  # the newest
     assert resolve(reports, "Jiangsu GDP?").doc_ids == ("js-2026",)
     assert resolve(reports, "地区生产总值增长多少？", chosen="hz-2021").reason == "chosen"
+
+
+@needs_shared
+def test_the_page_offers_the_reports_and_shows_a_comparison_as_a_table(corpus):
+    import app
+    from qa import ui
+
+    demo = app.build_app(corpus)
+    [menu] = [c for c in demo.config["components"] if c.get("props", {}).get("elem_id") == "qa-report-choice"]
+    assert menu["props"]["visible"] and len(menu["props"]["choices"]) == len(corpus.documents)
+    assert menu["props"]["value"] == HANGZHOU  # the bundled report until another is chosen
+    html = ui.answer_html(ask(corpus, "北京和江苏2026年地区生产总值增长目标分别是多少？"))
+    assert '<table class="qa-compare">' in html
+    assert "2026年北京市政府工作报告" in html and "2026年江苏省政府工作报告" in html and "<mark>" in html
+    single = ui.answer_html(ask(corpus, "去年网络零售额多少？", report=HANGZHOU))
+    assert "报告：2021年杭州市政府工作报告" in single
