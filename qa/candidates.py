@@ -211,11 +211,21 @@ def _tokens_of(text: str) -> frozenset[str]:
 
 
 def _covered(index: Index, words: tuple[str, ...], present: frozenset[str]) -> float:
-    words = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
-    if not words:
-        return 0.0
-    weight = {t: idf(index, t) or max_idf(index) for t in words}
-    return sum(w for t, w in weight.items() if t in present) / sum(weight.values())
+    weight, total = _weights(index, words)
+    return sum(w for t, w in weight.items() if t in present) / total if total else 0.0
+
+
+def _weights(index: Index, words: tuple[str, ...]) -> tuple[dict[str, float], float]:
+    """Each countable topic word's idf weight, and their sum: the same for every candidate of a question,
+    so kept on the index (a few hundred questions' worth) instead of recomputed per candidate."""
+    cache = index.__dict__.setdefault("_topic_weights", {})
+    if words not in cache:
+        if len(cache) > 1024:
+            cache.clear()
+        kept = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
+        weight = {t: idf(index, t) or max_idf(index) for t in kept}
+        cache[words] = (weight, sum(weight.values()))
+    return cache[words]
 
 
 def max_idf(index: Index) -> float:

@@ -226,8 +226,10 @@ def compare(index: Index, question: str, history, scope, mode: str, abstain: boo
 def default_report(index: Index) -> str | None:
     """The bundled report when the index holds it (the same bytes, wherever they were read from): what the app
     answers from until another is chosen."""
-    bundled = {file_sha256(p) for p in Settings.from_env().reports if Path(p).is_file()}
-    return next((d["id"] for d in index.documents if d.get("sha256") in bundled), None)
+    if "_default_report" not in index.__dict__:  # the files are hashed once an index, not once a question
+        bundled = {file_sha256(p) for p in Settings.from_env().reports if Path(p).is_file()}
+        index.__dict__["_default_report"] = next((d["id"] for d in index.documents if d.get("sha256") in bundled), None)
+    return index.__dict__["_default_report"]
 
 
 def report_label(document: dict) -> str:
