@@ -1,0 +1,147 @@
+"""Corpus: many reports in one index. Document ids, copies refused, and a saved index's reports added,
+removed and listed, embedding only texts the embedding cache has not seen.
+
+An incremental change keeps the vectors the index already holds, embeds only the new reports' texts
+(through qa/embedcache.py), rebuilds FAISS and BM25 from all chunks and saves with index.save (atomic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from qa import index as index_files
+from qa.chunking import chunk_documents
+from qa.embedcache import cached, embed_chunks
+from qa.errors import IndexError_, SourceError
+from qa.index import Index
+from qa.settings import Settings
+from qa.source import Document, read_documents
+
+Progress = Callable[[str], None] | None
+
+
+def unique_ids(documents: list[Document], taken: Sequence[str] = ()) -> list[Document]:
+    """Two files of the same name would share paragraph ids and overwrite each other: number the later ones.
+
+    Example: two report.txt, with "report" already in the index -> ids "report-2" and "report-3".
+    """
+    used = set(taken)
+    out = []
+    for document in documents:
+        new, number = document.id, 1
+        while new in used:
+            number += 1
+            new = f"{document.id}-{number}"
+        if new != document.id:
+            paragraphs = tuple(replace(p, id=new + p.id[len(document.id):], doc_id=new) for p in document.paragraphs)
+            document = replace(document, id=new, paragraphs=paragraphs)
+        used.add(new)
+        out.append(document)
+    return out
+
+
+def refuse_copies(documents: list[Document], present: Sequence[dict] = ()) -> None:
+    """A file already indexed (same sha256), or passed twice under two names, is an error, not a second copy.
+    (The rows of one dataset share its file's sha256: they are one file, passed once.)"""
+    indexed = {d["sha256"]: d["id"] for d in present}
+    files: dict[str, str] = {}
+    for document in documents:
+        if document.sha256 in indexed:
+            doc_id = indexed[document.sha256]
+            raise SourceError(f"{document.path} is already in the index as {doc_id} (same sha256): nothing to add. "
+                              f"To replace it, run `qa remove {doc_id}` first")
+        first = files.setdefault(document.sha256, str(document.path))
+        if first != str(document.path):
+            raise SourceError(f"{first} and {document.path} are the same file (same sha256): pass it once")
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an incremental change did: reports added or removed, and texts embedded vs read from the cache."""
+
+    index: Index
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    embedded: int = 0  # texts the model embedded
+    reused: int = 0  # texts read from the embedding cache
+
+
+def add_reports(paths: Sequence[Path], directory: Path, settings: Settings | None = None,
+                progress: Progress = None, embed_progress: Callable[[int, int], None] | None = None,
+                embedder=None) -> Change:
+    """Add the reports in `paths` to the index in `directory` and save it; only their texts are embedded."""
+    from qa.embedding import load_embedder
+    from qa.onnx_model import model_id_for
+
+    settings = settings or Settings.from_env()
+    index = index_files.load(directory)
+    wanted = model_id_for(settings)
+    if index.model_id != wanted:
+        raise IndexError_(f"{directory} was built with {index.model_id}, but these settings embed with {wanted}: "
+                          f"adding would mix two models' vectors. Rebuild it with `qa build --index {directory} …`")
+    documents = [d for p in paths for d in read_documents(Path(p))]
+    refuse_copies(documents, index.documents)
+    documents = unique_ids(documents, [d["id"] for d in index.documents])
+    chunks = chunk_documents(documents)
+    if not chunks:
+        raise SourceError(f"{', '.join(map(str, paths))} produced no text to index: check the file")
+    model = cached(embedder or load_embedder(settings, progress), settings.embedding_cache_dir)
+    before = (model.computed, model.reused)
+    if progress:
+        progress(f"adding {len(documents)} report(s) to {len(index.documents)} in {directory}")
+    vectors, sentence_vectors = embed_chunks(model, chunks, progress, embed_progress)
+    old_sentences = index.sentence_vectors if index.sentence_vectors is not None else np.zeros((0, vectors.shape[1]))
+    built = index_files.assemble(
+        index.documents + [index_files._document_record(d) for d in documents],
+        [*index.paragraphs.values(), *(p for d in documents for p in d.paragraphs)],
+        index.chunks + chunks,
+        np.vstack([index_files.chunk_vectors(index), vectors]),
+        index.model_id,
+        np.vstack([old_sentences, sentence_vectors]).astype(np.float32),
+    )
+    index_files.save(built, directory)
+    return Change(built, added=tuple(d.id for d in documents), embedded=model.computed - before[0],
+                  reused=model.reused - before[1])
+
+
+def remove_reports(doc_ids: Sequence[str], directory: Path) -> Change:
+    """Remove reports (by id, as `qa list` shows them) from the index in `directory` and save it."""
+    index = index_files.load(directory)
+    known = [d["id"] for d in index.documents]
+    if unknown := [i for i in doc_ids if i not in known]:
+        raise IndexError_(f"{directory} holds no report {', '.join(unknown)}; it holds {', '.join(known)} "
+                          "(see `qa list`)")
+    gone = set(doc_ids)
+    if gone >= set(known):
+        raise IndexError_(f"removing {', '.join(doc_ids)} would leave {directory} empty: build another index "
+                          "with `qa build FILE --index DIR` instead")
+    keep = [row for row, c in enumerate(index.chunks) if c.doc_id not in gone]
+    sentences = None
+    if index.sentence_vectors is not None:
+        offsets = index.sentence_offsets
+        rows = [r for row in keep for r in range(offsets[row], offsets[row + 1])]
+        sentences = index.sentence_vectors[rows]
+    built = index_files.assemble(
+        [d for d in index.documents if d["id"] not in gone],
+        [p for p in index.paragraphs.values() if p.doc_id not in gone],
+        [index.chunks[row] for row in keep],
+        index_files.chunk_vectors(index)[keep],
+        index.model_id,
+        sentences,
+    )
+    index_files.save(built, directory)
+    return Change(built, removed=tuple(doc_ids))
+
+
+def report_rows(index: Index) -> list[dict]:
+    """One row a report: id, place, level, year, meeting date, title, paragraphs (what `qa list` prints)."""
+    counts: dict[str, int] = {}
+    for paragraph in index.paragraphs.values():
+        counts[paragraph.doc_id] = counts.get(paragraph.doc_id, 0) + 1
+    return [{"id": d["id"], "place": d.get("place") or "", "level": d.get("level") or "", "year": d.get("year"),
+             "meeting_date": d.get("meeting_date") or "", "title": d.get("title") or "",
+             "paragraphs": counts.get(d["id"], 0)} for d in index.documents]
