@@ -93,7 +93,10 @@ class CachedEmbedder:
             os.replace(temp, path)
         except OSError as exc:  # a full or read-only disk costs speed next time, not this build
             log.warning("cannot write the embedding cache in %s (%s): building without it", self.folder, exc)
-            temp.unlink(missing_ok=True)
+            try:
+                temp.unlink(missing_ok=True)
+            except OSError:  # its folder could not be made either
+                pass
             self.folder = None
 
 
