@@ -18,8 +18,9 @@ SETS_DIR = PROJECT_ROOT / "eval" / "sets"
 BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
 BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
 # Code whose change changes what an index holds: a cached index built by other code is rebuilt.
-INDEX_CODE = ("source.py", "formats.py", "places.py", "periods.py", "chunking.py", "index.py", "tokens.py", "embedding.py",
-              "corpus.py")
+# (data/places.tsv: a report's level comes from it; corpus.py: document ids)
+INDEX_CODE = ("source.py", "formats.py", "data/places.tsv", "periods.py", "chunking.py", "index.py", "tokens.py",
+              "embedding.py", "corpus.py")
 
 
 def shared_data() -> Path:

@@ -94,14 +94,17 @@ def add_reports(paths: Sequence[Path], directory: Path, settings: Settings | Non
     if progress:
         progress(f"adding {len(documents)} report(s) to {len(index.documents)} in {directory}")
     vectors, sentence_vectors = embed_chunks(model, chunks, progress, embed_progress)
-    old_sentences = index.sentence_vectors if index.sentence_vectors is not None else np.zeros((0, vectors.shape[1]))
+    if index.sentence_vectors is not None:
+        sentence_vectors = np.vstack([index.sentence_vectors, sentence_vectors]).astype(np.float32)
+    else:  # an index saved without sentence vectors stays without them: its rows could not be lined up
+        sentence_vectors = None
     built = index_files.assemble(
         index.documents + [index_files._document_record(d) for d in documents],
         [*index.paragraphs.values(), *(p for d in documents for p in d.paragraphs)],
         index.chunks + chunks,
         np.vstack([index_files.chunk_vectors(index), vectors]),
         index.model_id,
-        np.vstack([old_sentences, sentence_vectors]).astype(np.float32),
+        sentence_vectors,
     )
     index_files.save(built, directory)
     return Change(built, added=tuple(d.id for d in documents), embedded=model.computed - before[0],
