@@ -3,6 +3,10 @@
 One small file a text: `<folder>/<model hash>/<key[:2]>/<key>`, holding a sha256 of the key and vector, then
 the float32 vector. Files are written through a temp file and a rename; a file that is short, fails its
 checksum or cannot be read is a miss (the text is embedded again and the file rewritten), never an error.
+
+A full build writes the cache but does not read it: the int8 model's vector of a text shifts slightly with
+the texts that share its batch (cosine ≈ 0.998), so reading vectors embedded in other batches would make a
+build, and every score measured on it, depend on what was embedded before. An incremental add reads it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ class CachedEmbedder:
 
     inner: object = field(repr=False)  # Embedder | OnnxEmbedder
     folder: Path | None  # None: nothing is read or written
-    computed: int = 0  # texts the model embedded (each distinct text once a call)
+    read: bool = True  # False: embed every text as given (a full build), only write the cache
+    computed: int = 0  # texts the model embedded (each distinct text once a call when reading)
     reused: int = 0  # texts read from the cache
 
     @property
@@ -45,6 +50,12 @@ class CachedEmbedder:
 
     def embed_passages(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         texts = list(texts)
+        if not self.read:
+            vectors = self.inner.embed_passages(texts, progress)
+            self.computed += len(texts)
+            for text, vector in dict(zip(texts, vectors)).items():
+                self._write(text, vector)
+            return vectors
         found: dict[str, np.ndarray] = {}
         for text in dict.fromkeys(texts):
             if (vector := self._read(text)) is not None:
@@ -100,8 +111,8 @@ class CachedEmbedder:
             self.folder = None
 
 
-def cached(embedder, folder: Path | None) -> CachedEmbedder:
-    return embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, folder)
+def cached(embedder, folder: Path | None, read: bool = True) -> CachedEmbedder:
+    return embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, folder, read)
 
 
 def embed_chunks(embedder, chunks: list[Chunk], progress: Callable[[str], None] | None = None,
@@ -118,5 +129,5 @@ def embed_chunks(embedder, chunks: list[Chunk], progress: Callable[[str], None] 
         progress(f"embedding {len(sentences)} sentences (for choosing the answering sentence)")
     sentence_vectors = embedder.embed_passages(sentences, embed_progress)
     if progress and isinstance(embedder, CachedEmbedder):
-        progress(f"embedded {embedder.computed - before[0]} new texts; {embedder.reused - before[1]} came from the cache")
+        progress(f"embedded {embedder.computed - before[0]} texts; {embedder.reused - before[1]} came from the cache")
     return vectors, sentence_vectors

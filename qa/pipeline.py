@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 
 def build_index(paths: Sequence[Path] | None = None, settings: Settings | None = None,
                 progress: Progress | None = None, embed_progress: Callable[[int, int], None] | None = None) -> Index:
-    """Read, chunk and embed the reports (texts the embedding cache holds are not embedded again), and
-    return the index (not yet saved)."""
+    """Read, chunk and embed the reports, and return the index (not yet saved). Every text is embedded (see
+    qa/embedcache.py for why a full build does not read the cache) and written to the embedding cache, for
+    later `qa build --add`."""
     settings = settings or Settings.from_env()
     paths = [Path(p) for p in (paths or settings.reports)]
     documents = [d for p in paths for d in read_documents(p)]
@@ -53,8 +54,8 @@ def build_index(paths: Sequence[Path] | None = None, settings: Settings | None =
     embedder = load_embedder(settings, progress)
     if progress:
         progress(f"embedding {len(chunks)} chunks from {len(documents)} report(s)")
-    vectors, sentence_vectors = embed_chunks(cached(embedder, settings.embedding_cache_dir), chunks, progress,
-                                             embed_progress)
+    vectors, sentence_vectors = embed_chunks(cached(embedder, settings.embedding_cache_dir, read=False), chunks,
+                                             progress, embed_progress)
     built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors)
     built.embedder = embedder
     return built

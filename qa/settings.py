@@ -34,8 +34,8 @@ class Settings:
         default=None,
         metadata={
             "env": "QA_EMBEDDING_CACHE",
-            "help": "Folder of passage vectors kept by model and text hash, so a rebuild embeds only new texts; "
-            "default `embeddings/` in the cache folder.",
+            "help": "Folder of passage vectors kept by model and text hash: `qa build` writes them, `qa build --add` "
+            "embeds only texts not there; default `embeddings/` in the cache folder.",
         },
     )
     embed_model: str = field(

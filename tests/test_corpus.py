@@ -121,6 +121,17 @@ def test_two_files_of_the_same_name_get_distinct_ids_in_a_build_and_an_add(corpu
         build_index([tmp / "shaoxing.txt", tmp / "copy.txt"], settings)
 
 
+def test_a_full_build_gives_the_same_vectors_with_a_warm_or_an_empty_cache(corpus, tmp_path_factory):
+    """The int8 model's vector of a text shifts with its batch: a full build must not read vectors that were
+    embedded with other texts (here, huzhou's were embedded after jiaxing's in the fixture's build)."""
+    tmp, settings = corpus
+    warm = build_index([tmp / "huzhou.txt"], settings)
+    empty = Settings.from_env(embedding_cache=tmp_path_factory.mktemp("empty-cache"))
+    cold = build_index([tmp / "huzhou.txt"], empty)
+    assert np.array_equal(index_files.chunk_vectors(warm), index_files.chunk_vectors(cold))
+    assert np.array_equal(warm.sentence_vectors, cold.sentence_vectors)
+
+
 def test_a_damaged_cache_entry_is_embedded_again_never_an_error(tmp_path, real_index):
     cache = CachedEmbedder(real_index.embedder, tmp_path / "cache")
     texts = ["全年地区生产总值增长3.9%。", "新建公园20个。"]
