@@ -7,7 +7,8 @@ An incremental change keeps the vectors the index already holds, embeds only the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,6 +60,25 @@ def refuse_copies(documents: list[Document], present: Sequence[dict] = ()) -> No
             raise SourceError(f"{first} and {document.path} are the same file (same sha256): pass it once")
 
 
+@contextmanager
+def one_change_at_a_time(directory: Path) -> Iterator[None]:
+    """Each change loads, changes and saves the whole index: a second one on the same folder waits for the
+    first (an advisory lock on `.<folder>.lock` beside it), so neither saves over the other's report."""
+    try:
+        import fcntl
+    except ImportError:  # not on Linux or macOS: no lock, as before
+        yield
+        return
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.parent / f".{directory.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @dataclass(frozen=True)
 class Change:
     """What an incremental change did: reports added or removed, and texts embedded vs read from the cache."""
@@ -74,12 +94,17 @@ def add_reports(paths: Sequence[Path], directory: Path, settings: Settings | Non
                 progress: Progress = None, embed_progress: Callable[[int, int], None] | None = None,
                 embedder=None) -> Change:
     """Add the reports in `paths` to the index in `directory` and save it; only their texts are embedded."""
-    from qa.embedding import load_embedder
     from qa.onnx_model import model_id_for
 
     settings = settings or Settings.from_env()
+    with one_change_at_a_time(directory):
+        return _add(paths, Path(directory), settings, progress, embed_progress, embedder, model_id_for(settings))
+
+
+def _add(paths, directory: Path, settings: Settings, progress, embed_progress, embedder, wanted: str) -> Change:
+    from qa.embedding import load_embedder
+
     index = index_files.load(directory)
-    wanted = model_id_for(settings)
     if index.model_id != wanted:
         raise IndexError_(f"{directory} was built with {index.model_id}, but these settings embed with {wanted}: "
                           f"adding would mix two models' vectors. Rebuild it with `qa build --index {directory} …`")
@@ -113,6 +138,11 @@ def add_reports(paths: Sequence[Path], directory: Path, settings: Settings | Non
 
 def remove_reports(doc_ids: Sequence[str], directory: Path) -> Change:
     """Remove reports (by id, as `qa list` shows them) from the index in `directory` and save it."""
+    with one_change_at_a_time(directory):
+        return _remove(doc_ids, Path(directory))
+
+
+def _remove(doc_ids: Sequence[str], directory: Path) -> Change:
     index = index_files.load(directory)
     known = [d["id"] for d in index.documents]
     if unknown := [i for i in doc_ids if i not in known]:

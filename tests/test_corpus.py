@@ -101,6 +101,18 @@ def test_remove_then_list_and_adding_back_embeds_nothing(corpus, capsys):
     assert report_rows(index)[0]["paragraphs"] == len([p for p in index.paragraphs.values() if p.doc_id == "jiaxing"])
 
 
+def test_two_adds_at_once_both_land(corpus):
+    """Each add loads, changes and saves the whole index: without the lock the later save drops the other's report."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tmp, settings = corpus
+    (tmp / "quzhou.txt").write_text(CITY.format(city="衢州市", fact="全年粮食产量60万吨。", plan="新建公园5个。"), "utf-8")
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda name: add_reports([tmp / name], tmp / "idx", settings), ["shaoxing.txt", "quzhou.txt"]))
+    assert sorted(c.added[0] for c in done) == ["quzhou", "shaoxing"]
+    assert sorted(d["id"] for d in index_files.load(tmp / "idx").documents) == ["huzhou", "jiaxing", "quzhou", "shaoxing"]
+
+
 def test_two_files_of_the_same_name_get_distinct_ids_in_a_build_and_an_add(corpus):
     tmp, settings = corpus
     for folder, growth in (("a", "3.9%"), ("b", "4.5%")):
