@@ -57,7 +57,7 @@ def w_build(a: dict) -> dict:
     documents = unique_ids(documents)
     chunks = chunk_documents(documents)
     t1 = time.perf_counter()
-    model = cached(load_embedder(settings), settings.embedding_cache_dir)
+    model = cached(load_embedder(settings), settings.embedding_cache_dir, read=False)  # as build_index does
     t2 = time.perf_counter()
     vectors, sentences = embed_chunks(model, chunks)
     t3 = time.perf_counter()
