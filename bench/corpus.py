@@ -198,18 +198,16 @@ def render(res: dict) -> str:
     b, asks = res["builds"], res["asks"]
     ten = b["full-10"]
     rate = ten["computed"] / ten["embed_s"]  # texts a second, whole-build embedding on the shared machine
-    syn, add = b["synthetic-30"], b["add-11th-to-10"]
-    # the cache it read held the 10 reports' texts and the 11th's: with its misses, every distinct text of the 30
-    distinct = ten["computed"] + add["computed"] + syn["to_embed"]
-    est_embed = syn["to_embed"] / rate
-    est_total = ten["parse_s"] + ten["model_s"] + distinct / rate + syn["index_s"] + syn["save_s"]
+    syn = b["synthetic-30"]
+    every = syn["chunks"] + syn["sentences"]  # a full build embeds every text, the copies' too
+    est_total = ten["parse_s"] + ten["model_s"] + every / rate + syn["index_s"] + syn["save_s"]
     rows = []
     for key, label in (("full-1", "1, full"), ("full-10", "10, full"), ("add-11th-to-10", "10 + 1, `--add` (warm cache)")):
         r = b[key]
         rows.append([label, r["chunks"], r["computed"], r["reused"], f"{r['total_s']:.1f}",
                      f"{r['embed_s']:.1f}" if "embed_s" in r else "—", f"{r['disk_mib']:.1f}", f"{r['_peak_rss_mib']:.0f}",
                      f"{r['loadavg']:.1f}"])
-    rows.append(["30, full (extrapolated)", syn["chunks"], distinct, 0, f"≈{est_total:.0f}", f"≈{distinct / rate:.0f}",
+    rows.append(["30, full (extrapolated)", syn["chunks"], every, 0, f"≈{est_total:.0f}", f"≈{every / rate:.0f}",
                  f"{syn['disk_mib']:.1f}", f"{syn['_peak_rss_mib']:.0f} (model loaded, no embedding run)",
                  f"{syn['loadavg']:.1f}"])
     build_table = table(["reports", "chunks", "texts embedded", "from cache", "build s", "embedding s",
@@ -223,10 +221,10 @@ def render(res: dict) -> str:
             "but the `--add`)\n\n" + build_table
             + f"\n\nEmbedding ran at {rate:.1f} texts/s in the 10-report build. The 30-report row: parsing, chunking "
             f"({syn['parse_s']:.1f} s), FAISS + BM25 ({syn['index_s']:.1f} s) and saving ({syn['save_s']:.1f} s) are "
-            f"measured; {syn['cached']} of its {syn['chunks'] + syn['sentences']} texts came from the cache the 10-report "
-            f"build and the `--add` left, and the other {syn['to_embed']} distinct texts would take ≈{est_embed:.0f} s "
-            f"more at that rate. A cold build embeds each distinct text once ({distinct}): the two copies' texts equal "
-            "their originals', so they cost nearly nothing. Its peak RSS has no embedding in it.\n\n" + ask_table
+            f"measured; {syn['cached']} of its {every} texts had vectors in the cache the 10-report build and the "
+            f"`--add` left, the other {every - syn['cached']} ({syn['to_embed']} distinct) got one of those plus noise. "
+            f"Its build time counts all {every} texts at that rate: a full build embeds every text, the copies' too. "
+            "Its peak RSS has no embedding in it.\n\n" + ask_table
             + f"\n\n`ask` over {asks['1']['questions']} questions of eval/qa.jsonl (Hangzhou's) on each index, in a "
             "fresh process a size; cold start = imports, index load, model load and the first answer.")
 
