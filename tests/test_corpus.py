@@ -196,3 +196,17 @@ def test_the_cached_multi_report_index_is_truthful_and_loads_without_building(mo
     monkeypatch.setattr(pipeline, "build_index", no_build)
     again = corpus_index(CORPUS)
     assert [c.id for c in again.chunks] == [c.id for c in index.chunks]
+
+
+def test_qa_serve_index_points_the_app_at_that_folder(tmp_path, monkeypatch):
+    """`qa serve --index DIR` is QA_INDEX_DIR=DIR for the app (app.py reads its index from the settings)."""
+    import sys
+    import types
+
+    seen = {}
+    fake_app = types.ModuleType("app")
+    fake_app.main = lambda argv: seen.update(index=Settings.from_env().index_dir, argv=argv) or 0
+    monkeypatch.setitem(sys.modules, "app", fake_app)  # the real app would start a server
+    monkeypatch.delenv("QA_INDEX_DIR", raising=False)
+    assert cli.main(["serve", "--index", str(tmp_path / "corpus"), "--port", "7999"]) == 0
+    assert seen == {"index": tmp_path / "corpus", "argv": ["--port", "7999"]}

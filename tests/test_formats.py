@@ -20,8 +20,8 @@ LINES = [
     "市长 张三",
     "各位代表：",
     "一、2020年工作回顾",
-    "全年地区生产总值增长3.9%，网络零售额892亿元，数字经济核心产业增加值429亿元，增长13.3%，占全市地区生产总值比重达到26.6%，"
-    "城镇新增就业12万人。",
+    ("全年地区生产总值增长3.9%，网络零售额892亿元，数字经济核心产业增加值429亿元，增长13.3%，占全市地区生产总值比重达到26.6%，"
+    "城镇新增就业12万人。"),
     "二、2021年工作安排",
     "地区生产总值增长7%左右。",
 ]
@@ -106,8 +106,8 @@ def test_dataset_rows_carry_their_metadata_and_a_csv_without_full_text_is_refuse
         writer = csv.writer(out)
         writer.writerow(["province", "year", "title", "source_url", "full_text"])
         writer.writerow(["甲省", "2026", "2026年甲省政府工作报告", "https://a.example/1",
-                         "打印\n2026年甲省政府工作报告\n——2026年1月26日在甲省第十四届人民代表大会第四次会议上\n省长 李四\n"
-                         "一、2025年工作回顾\n地区生产总值增长5%。\n（来源：甲省日报）"])
+                         ("打印\n2026年甲省政府工作报告\n——2026年1月26日在甲省第十四届人民代表大会第四次会议上\n省长 李四\n"
+                         "一、2025年工作回顾\n地区生产总值增长5%。\n（来源：甲省日报）")])
     [document] = read_documents(path)
     assert (document.place, document.level, document.year, document.meeting_date) == ("甲省", "", 2026, "2026-01-26")
     assert document.source == "https://a.example/1" and document.speaker == "省长 李四"
