@@ -77,17 +77,19 @@ def index_for(reports: list[str], settings: Settings | None = None, progress=pri
 
 
 def corpus_index(paths: list[str | Path], settings: Settings | None = None, progress=print):
-    """One index of several reports, built once into the cache and loaded from there on later calls.
+    """One index of several reports, made once into the cache and loaded from there on later calls.
 
     Keyed by the reports' names and bytes, the model id and the code that decides what an index holds, like
     the eval's per-report indexes. A name without a folder is found like index_for's reports (the bundled
-    report, else ../shared/data). The texts go through the embedding cache, so a set sharing reports with an
-    earlier one embeds only what is new. Example, the scoping tests' corpus:
+    report, else ../shared/data). Each report is built alone (the same cached index the eval uses for it),
+    and the corpus merges them: a report's vectors are the same in every corpus, and each report is embedded
+    once on a machine whatever sets it appears in. Example, the scoping tests' corpus:
 
         corpus_index([BUNDLED_REPORT, "national-2024-government-work-report.txt",
                       "provincial-2026/2026_北京市_政府工作报告.csv", …])
     """
     from qa import index as index_files
+    from qa.corpus import merge
     from qa.errors import QAError
     from qa.onnx_model import model_id_for
     from qa.pipeline import build_index, load_index
@@ -104,7 +106,10 @@ def corpus_index(paths: list[str | Path], settings: Settings | None = None, prog
         return load_index(directory, settings=settings)
     except QAError:
         pass
-    progress(f"building the index of {', '.join(p.name for p in paths)} into {directory}")
-    built = build_index(paths, settings)
+    if len(paths) == 1:
+        progress(f"building the index of {paths[0].name} into {directory}")
+        built = build_index(paths, settings)
+    else:
+        built = merge([corpus_index([path], settings, progress) for path in paths])
     index_files.save(built, directory)
     return load_index(directory, settings=settings)

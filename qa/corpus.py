@@ -7,6 +7,7 @@ An incremental change keeps the vectors the index already holds, embeds only the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -168,6 +169,26 @@ def _remove(doc_ids: Sequence[str], directory: Path) -> Change:
     )
     index_files.save(built, directory)
     return Change(built, removed=tuple(doc_ids))
+
+
+def merge(indexes: Sequence[Index]) -> Index:
+    """One index of several saved ones, documents in order, each keeping its vectors. Reports embedded alone
+    and then merged have the same vectors whatever else is in the corpus (eval.sets.corpus_index)."""
+    if len(models := {ix.model_id for ix in indexes}) > 1:
+        raise IndexError_(f"cannot merge indexes built with different models ({', '.join(sorted(models))}): rebuild them")
+    if twice := sorted(i for i, n in Counter(d["id"] for ix in indexes for d in ix.documents).items() if n > 1):
+        raise IndexError_(f"two reports have the id {', '.join(twice)}: rename one of the files")
+    sentences = None
+    if all(ix.sentence_vectors is not None for ix in indexes):
+        sentences = np.vstack([ix.sentence_vectors for ix in indexes]).astype(np.float32)
+    return index_files.assemble(
+        [d for ix in indexes for d in ix.documents],
+        [p for ix in indexes for p in ix.paragraphs.values()],
+        [c for ix in indexes for c in ix.chunks],
+        np.vstack([index_files.chunk_vectors(ix) for ix in indexes]),
+        indexes[0].model_id,
+        sentences,
+    )
 
 
 def report_rows(index: Index) -> list[dict]:

@@ -187,6 +187,15 @@ def test_the_cached_multi_report_index_is_truthful_and_loads_without_building(mo
     assert [s["sha256"] for s in sources] == [file_sha256(report_path(r)) for r in CORPUS]
     assert sources[0]["path"] == "data/hangzhou-2021-government-work-report.txt"  # in the project: relative
     assert not index_files.stale_sources(index.manifest, PROJECT_ROOT)
+    # each report keeps the vectors of its own index (the eval's), whatever else the corpus holds
+    from eval.sets import index_for
+    from qa.corpus import merge
+
+    national = index_for([CORPUS[1]])
+    rows = [row for row, c in enumerate(index.chunks) if c.doc_id == national.documents[0]["id"]]
+    assert np.array_equal(index_files.chunk_vectors(index)[rows], index_files.chunk_vectors(national))
+    with pytest.raises(IndexError_, match="two reports have the id"):
+        merge([index, national])
 
     from qa import pipeline
 
