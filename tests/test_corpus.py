@@ -216,6 +216,7 @@ def test_qa_serve_index_points_the_app_at_that_folder(tmp_path, monkeypatch):
     fake_app = types.ModuleType("app")
     fake_app.main = lambda argv: seen.update(index=Settings.from_env().index_dir, argv=argv) or 0
     monkeypatch.setitem(sys.modules, "app", fake_app)  # the real app would start a server
-    monkeypatch.delenv("QA_INDEX_DIR", raising=False)
+    # set (not deleted) first, so monkeypatch restores what was there after `qa serve` changes it
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path / "elsewhere"))
     assert cli.main(["serve", "--index", str(tmp_path / "corpus"), "--port", "7999"]) == 0
     assert seen == {"index": tmp_path / "corpus", "argv": ["--port", "7999"]}
