@@ -18,7 +18,9 @@ SETS_DIR = PROJECT_ROOT / "eval" / "sets"
 BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
 BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
 # Code whose change changes what an index holds: a cached index built by other code is rebuilt.
-INDEX_CODE = ("source.py", "periods.py", "chunking.py", "index.py", "tokens.py", "embedding.py")
+# (data/places.tsv: a report's level comes from it; corpus.py: document ids)
+INDEX_CODE = ("source.py", "formats.py", "data/places.tsv", "periods.py", "chunking.py", "index.py", "tokens.py",
+              "embedding.py", "corpus.py")
 
 
 def shared_data() -> Path:
@@ -66,15 +68,34 @@ def report_path(report: str) -> Path:
 
 def index_for(reports: list[str], settings: Settings | None = None, progress=print):
     """An index of these reports: the committed one for the bundled report, else built once into the cache."""
+    from qa.pipeline import load_index
+
+    settings = settings or Settings.from_env()
+    if reports == [BUNDLED_REPORT]:
+        return load_index(settings=settings)
+    return corpus_index([report_path(r) for r in reports], settings, progress)
+
+
+def corpus_index(paths: list[str | Path], settings: Settings | None = None, progress=print):
+    """One index of several reports, made once into the cache and loaded from there on later calls.
+
+    Keyed by the reports' names and bytes, the model id and the code that decides what an index holds, like
+    the eval's per-report indexes. A name without a folder is found like index_for's reports (the bundled
+    report, else ../shared/data). Each report is built alone (the same cached index the eval uses for it),
+    and the corpus merges them: a report's vectors are the same in every corpus, and each report is embedded
+    once on a machine whatever sets it appears in. Example, the scoping tests' corpus:
+
+        corpus_index([BUNDLED_REPORT, "national-2024-government-work-report.txt",
+                      "provincial-2026/2026_北京市_政府工作报告.csv", …])
+    """
     from qa import index as index_files
+    from qa.corpus import merge
     from qa.errors import QAError
     from qa.onnx_model import model_id_for
     from qa.pipeline import build_index, load_index
 
     settings = settings or Settings.from_env()
-    if reports == [BUNDLED_REPORT]:
-        return load_index(settings=settings)
-    paths = [report_path(r) for r in reports]
+    paths = [p if isinstance(p, Path) else report_path(p) for p in paths]
     digest = hashlib.sha256(model_id_for(settings).encode())
     for path in paths:
         digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -85,7 +106,10 @@ def index_for(reports: list[str], settings: Settings | None = None, progress=pri
         return load_index(directory, settings=settings)
     except QAError:
         pass
-    progress(f"building the eval index of {', '.join(reports)} into {directory}")
-    built = build_index(paths, settings)
+    if len(paths) == 1:
+        progress(f"building the index of {paths[0].name} into {directory}")
+        built = build_index(paths, settings)
+    else:
+        built = merge([corpus_index([path], settings, progress) for path in paths])
     index_files.save(built, directory)
     return load_index(directory, settings=settings)

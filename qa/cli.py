@@ -1,4 +1,5 @@
-"""Command line: `qa build`, `qa ask`, `qa eval`, `qa serve`, `qa feedback export` (heavy imports happen inside)."""
+"""Command line: `qa build` (or `--add`), `qa remove`, `qa list`, `qa ask`, `qa eval`, `qa serve`, `qa feedback export`
+(heavy imports happen inside)."""
 
 from __future__ import annotations
 
@@ -33,16 +34,53 @@ def _bar(done: int, total: int) -> None:
         print(file=sys.stderr)
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def cmd_build(args, settings: Settings) -> int:
     from qa.index import save
     from qa.pipeline import build_index
 
-    paths = [Path(p) for p in args.files] or list(settings.reports)
-    index = build_index(paths, settings, progress=lambda m: print(m, file=sys.stderr), embed_progress=_bar)
     out = Path(args.index or settings.index_dir)
-    save(index, out)
+    if args.add:
+        from qa.corpus import add_reports
+
+        if args.files:
+            _say("qa: with --add, name the files after it: qa build --add FILE [FILE …]")
+            return 2
+        change = add_reports([Path(p) for p in args.add], out, settings, progress=_say, embed_progress=_bar)
+        index = change.index
+        print(f"added {', '.join(change.added)} to {out} ({change.embedded} texts embedded, "
+              f"{change.reused} from the embedding cache)")
+    else:
+        paths = [Path(p) for p in args.files] or list(settings.reports)
+        index = build_index(paths, settings, progress=_say, embed_progress=_bar)
+        save(index, out)
     counts = index.manifest["counts"]
     print(f"built {out}: {counts['documents']} report(s), {counts['paragraphs']} paragraphs, {counts['chunks']} chunks")
+    return 0
+
+
+def cmd_remove(args, settings: Settings) -> int:
+    from qa.corpus import remove_reports
+
+    out = Path(args.index or settings.index_dir)
+    counts = remove_reports(args.ids, out).index.manifest["counts"]
+    print(f"removed {', '.join(args.ids)} from {out}: {counts['documents']} report(s), {counts['chunks']} chunks left")
+    return 0
+
+
+def cmd_list(args, settings: Settings) -> int:
+    from qa.corpus import report_rows
+    from qa.index import load
+
+    rows = report_rows(load(Path(args.index or settings.index_dir)))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        print("\t".join(str(row[k] if row[k] is not None else "") for k in ("id", "place", "year", "title", "paragraphs")))
     return 0
 
 
@@ -105,6 +143,10 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
+    import os
+
+    if args.index:  # the app reads its index folder from the settings, i.e. from QA_INDEX_DIR
+        os.environ["QA_INDEX_DIR"] = str(Path(args.index).resolve())
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     import app
 
@@ -135,11 +177,24 @@ def cmd_feedback(args, settings: Settings) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa", description="报告问答: ask a government work report, get cited answers.")
     sub = p.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="index reports (default: the bundled report)",
-                       description="Example: qa build data/hangzhou-2021-government-work-report.txt")
-    b.add_argument("files", nargs="*", help="UTF-8 (or GBK) .txt/.md reports; each is a document")
-    b.add_argument("--index", help="output folder (default: index/ or QA_INDEX_DIR)")
+    b = sub.add_parser("build", help="index reports (default: the bundled report), or add some to an index",
+                       description="Example: qa build data/hangzhou-2021-government-work-report.txt; "
+                       "qa build --add ../shared/data/national-2024-government-work-report.txt")
+    b.add_argument("files", nargs="*", help="reports (.txt/.md UTF-8 or GBK, .html, .docx, .pdf) or .csv/.jsonl "
+                   "datasets of one report a row")
+    b.add_argument("--add", nargs="+", metavar="FILE", help="add these to the existing index instead of rebuilding "
+                   "it (only their texts are embedded)")
+    b.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
     b.set_defaults(run=cmd_build)
+    r = sub.add_parser("remove", help="remove reports from an index, by id (see qa list)",
+                       description="Example: qa remove national-2024-government-work-report")
+    r.add_argument("ids", nargs="+", metavar="ID")
+    r.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
+    r.set_defaults(run=cmd_remove)
+    ls = sub.add_parser("list", help="the reports in an index", description="Example: qa list --index corpus/")
+    ls.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
+    ls.add_argument("--json", action="store_true", help="machine-readable output (also level, meeting date)")
+    ls.set_defaults(run=cmd_list)
     a = sub.add_parser("ask", help="answer one question", description='Example: qa ask "2020年杭州地区生产总值增长多少？"')
     a.add_argument("question")
     a.add_argument("--history", nargs="*", help="earlier questions, oldest first, for a follow-up")
@@ -152,6 +207,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the chat app", description="Example: qa serve --port 7860")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--index", help="index folder to serve (default: index/ or QA_INDEX_DIR)")
     s.set_defaults(run=cmd_serve)
     e = sub.add_parser("eval", help="score the pipeline on a Q&A set", description="Example: qa eval --qa eval/qa.jsonl")
     e.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to python -m eval")

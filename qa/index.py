@@ -37,7 +37,7 @@ LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "langchain-
 class Index:
     """Everything retrieval needs, in memory."""
 
-    documents: list[dict]  # title, year, occasion, speaker, path, sha256 (no text)
+    documents: list[dict]  # id, title, year, place, level, meeting_date, occasion, speaker, path, sha256, source
     paragraphs: dict[str, Paragraph]
     chunks: list[Chunk]
     faiss_index: object = field(repr=False)
@@ -165,32 +165,44 @@ def sentence_texts(chunks: list[Chunk]) -> list[str]:
 
 def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, model_id: str,
           sentence_vectors: np.ndarray | None = None) -> Index:
-    if not chunks:
-        raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
     ids = Counter(d.id for d in documents)
     if twice := sorted(doc_id for doc_id, count in ids.items() if count > 1):
         # a report's id comes from its file name: two of them would share paragraph ids, one hiding the other
         paths = [d.path for d in documents if d.id in twice]
         raise IndexError_(f"reports {', '.join(map(str, paths))} have the same file name, so their paragraphs would "
                           "share ids: rename one of them, then run `qa build`")
+    return assemble([_document_record(d) for d in documents], [p for d in documents for p in d.paragraphs],
+                    chunks, vectors, model_id, sentence_vectors)
+
+
+def assemble(documents: list[dict], paragraphs: list[Paragraph], chunks: list[Chunk], vectors: np.ndarray,
+             model_id: str, sentence_vectors: np.ndarray | None = None) -> Index:
+    """An index from document records (as saved in documents.json), their paragraphs, chunks and vectors:
+    what a full build and an incremental one (qa/corpus.py) both end with."""
+    if not chunks:
+        raise IndexError_("the reports produced no text to index: check the files passed to `qa build`")
     manifest = {
         "format_version": FORMAT_VERSION,
         "model": {"id": model_id, "dimension": int(vectors.shape[1])},
         "chunking": {"chunk_size": CHUNK_SIZE, "chunk_overlap": CHUNK_OVERLAP, "separators": SEPARATORS},
-        "sources": [{"path": _portable(d.path), "sha256": d.sha256, "doc_id": d.id} for d in documents],
+        "sources": [{"path": d["path"], "sha256": d["sha256"], "doc_id": d["id"]} for d in documents],
         "libraries": {name: _version(name) for name in LIBRARIES},
-        "counts": {"documents": len(documents), "paragraphs": sum(len(d.paragraphs) for d in documents),
-                   "chunks": len(chunks)},
+        "counts": {"documents": len(documents), "paragraphs": len(paragraphs), "chunks": len(chunks)},
     }
     return Index(
-        documents=[_document_record(d) for d in documents],
-        paragraphs={p.id: p for d in documents for p in d.paragraphs},
+        documents=documents,
+        paragraphs={p.id: p for p in paragraphs},
         chunks=chunks,
         faiss_index=make_faiss_index(vectors),
         bm25=make_bm25(chunks),
         manifest=manifest,
         sentence_vectors=sentence_vectors,
     )
+
+
+def chunk_vectors(index: Index) -> np.ndarray:
+    """The stored chunk vectors, in chunk order (read back from FAISS: flat and HNSW both keep them whole)."""
+    return index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
 
 
 def save(index: Index, directory: Path) -> None:
@@ -394,7 +406,8 @@ def _document_record(document: Document) -> dict:
     return {
         "id": document.id, "path": _portable(document.path), "title": document.title, "year": document.year,
         "occasion": document.occasion, "speaker": document.speaker, "sha256": document.sha256,
-        "place": document.place, "source": document.source,
+        "place": document.place, "level": document.level, "meeting_date": document.meeting_date,
+        "source": document.source,
     }
 
 

@@ -14,6 +14,8 @@ from qa.answer import Answer, about_report, comparison, list_answer, not_found
 from qa.answer import answer as extract_answer
 from qa.candidates import Candidate, candidates
 from qa.chunking import chunk_documents
+from qa.corpus import refuse_copies, unique_ids
+from qa.embedcache import cached, embed_chunks
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
 from qa.files import file_sha256
@@ -26,7 +28,7 @@ from qa.retrieval import PERIOD_OTHER, Hit, covered_years, period_fit, retrieve,
 from qa.scope import place_words, resolve, without_places
 from qa.scorer import Scorer, load_scorer
 from qa.settings import PROJECT_ROOT, Settings
-from qa.source import Document, read_documents
+from qa.source import read_documents
 from qa.tokens import has_cjk
 
 Progress = Callable[[str], None]
@@ -43,36 +45,23 @@ log = logging.getLogger(__name__)
 
 def build_index(paths: Sequence[Path] | None = None, settings: Settings | None = None,
                 progress: Progress | None = None, embed_progress: Callable[[int, int], None] | None = None) -> Index:
-    """Read, chunk and embed the reports, and return the index (not yet saved)."""
+    """Read, chunk and embed the reports, and return the index (not yet saved). Every text is embedded (see
+    qa/embedcache.py for why a full build does not read the cache) and written to the embedding cache, for
+    later `qa build --add`."""
     settings = settings or Settings.from_env()
     paths = [Path(p) for p in (paths or settings.reports)]
-    documents = unique_ids([d for p in paths for d in read_documents(p)])
+    documents = [d for p in paths for d in read_documents(p)]
+    refuse_copies(documents)
+    documents = unique_ids(documents)
     chunks = chunk_documents(documents)
     embedder = load_embedder(settings, progress)
     if progress:
         progress(f"embedding {len(chunks)} chunks from {len(documents)} report(s)")
-    vectors = embedder.embed_passages([c.embedding_text for c in chunks], embed_progress)
-    sentences = index_files.sentence_texts(chunks)
-    if progress:
-        progress(f"embedding {len(sentences)} sentences (for choosing the answering sentence)")
-    sentence_vectors = embedder.embed_passages(sentences, embed_progress)
+    vectors, sentence_vectors = embed_chunks(cached(embedder, settings.embedding_cache_dir, read=False), chunks,
+                                             progress, embed_progress)
     built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors)
     built.embedder = embedder
     return built
-
-
-def unique_ids(documents: list[Document]) -> list[Document]:
-    """Two files of the same name would share paragraph ids and overwrite each other: number the later ones."""
-    seen: dict[str, int] = {}
-    out = []
-    for document in documents:
-        seen[document.id] = seen.get(document.id, 0) + 1
-        if seen[document.id] > 1:
-            new = f"{document.id}-{seen[document.id]}"
-            paragraphs = tuple(replace(p, id=new + p.id[len(document.id):], doc_id=new) for p in document.paragraphs)
-            document = replace(document, id=new, paragraphs=paragraphs)
-        out.append(document)
-    return out
 
 
 def load_index(directory: Path | None = None, settings: Settings | None = None, check_sources: bool = True) -> Index:

@@ -30,6 +30,14 @@ class Settings:
         default_factory=_user_cache_dir,
         metadata={"env": "QA_CACHE_DIR", "help": "Where the embedding model is materialized once (outside the repo)."},
     )
+    embedding_cache: Path | None = field(
+        default=None,
+        metadata={
+            "env": "QA_EMBEDDING_CACHE",
+            "help": "Folder of passage vectors kept by model and text hash: `qa build` writes them, `qa build --add` "
+            "embeds only texts not there; default `embeddings/` in the cache folder.",
+        },
+    )
     embed_model: str = field(
         default="",
         metadata={
@@ -56,6 +64,10 @@ class Settings:
         default=0, metadata={"env": "QA_THREADS", "help": "Threads for building (embedding passages); 0 uses every core. Questions use one."}
     )
 
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return Path(self.embedding_cache) if self.embedding_cache else Path(self.cache_dir) / "embeddings"
+
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         """Defaults, then environment variables, then explicit overrides."""
@@ -68,7 +80,7 @@ class Settings:
                 values[f.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
             elif f.name in ("port", "threads"):
                 values[f.name] = int(raw)
-            elif f.name in ("index_dir", "cache_dir", "data_dir"):
+            elif f.name in ("index_dir", "cache_dir", "data_dir", "embedding_cache"):
                 values[f.name] = Path(raw)
             else:
                 values[f.name] = raw

@@ -1,7 +1,8 @@
-"""Source stage: read a report, drop scraped-page noise, recover its structure as paragraphs.
+"""Source stage: read a report, drop scraped-page noise, recover its structure and metadata as paragraphs.
 
-A file is one report (.txt, .md) or a dataset of reports, one a row (.csv, .jsonl with a `full_text`
-column and optional province/place, year, title, source_url, publish_date).
+A file is one report (.txt, .md; a saved web page .html, a Word .docx or a PDF with a text layer, read by
+qa/formats.py) or a dataset of reports, one a row (.csv, .jsonl with a `full_text` column and optional
+province/place, year, title, source_url, publish_date).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import SourceError
+from qa.formats import FORMATS, extract
 from qa.periods import Period, period_for_part
+from qa.places import provinces
 
 # Lines a scraped web page carries around the report: ads, page chrome, share/print widgets.
 NOISE_PATTERNS = [
@@ -28,6 +31,10 @@ NOISE_PATTERNS = [
     re.compile(r"^【?字[号体][:：]|^分享到|您的位置|点击.{0,10}进入|阅读量[:：]|^(发表|发布)?(时间|日期)[:：]\s*(\d{4}|$)"),
     re.compile(r"^\d{4}-\d\d-\d\d( \d\d:\d\d(:\d\d)?)?$"),  # a bare publishing time
     re.compile(r"(记者|通讯员|摄影)[^。，；]{0,16}摄。?$"),  # photo credits
+    re.compile(r"^.{0,30}记者\s?[\u4e00-\u9fff·]{2,4}$"),  # a credit without 摄: "…日报记者 盛学卿"
+    re.compile(r"^[\u4e00-\u9fff·]{2,9}作政府工作报告[。.]?(.{0,30}(记者|摄影|摄).{0,8})?$"),  # a photo's caption
+    re.compile(r"^[（(【\[]\s*(来源|责任编辑|编辑|作者|记者)[:：]"),  # "（来源：青海日报）" closing an article
+    re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$|^第\s*\d+\s*页|^共\s*\d+\s*页"),  # page numbers of a PDF or docx
 ]
 # A line that starts the links a portal appends after the article: it and everything after are noise.
 TRAILER = re.compile(r"^(相关(报道|文档|阅读|新闻|链接)|延伸阅读)[:：]?$")
@@ -73,21 +80,27 @@ class Document:
     text: str
     paragraphs: tuple[Paragraph, ...]
     place: str = ""  # 杭州市, 江苏省, 全国: whose report it is
-    source: str = ""  # where it was published (a dataset's source_url), if known
+    source: str = ""  # where it was published (a dataset's source_url, a web page's address), if known
+    level: str = ""  # "national" | "province" (also 北京市 and the other municipalities) | "city" | "" unknown
+    meeting_date: str = ""  # the day it was delivered, ISO: "2021-02-03"
 
 
 def read_text(path: Path) -> tuple[str, bytes]:
     """Decode a report file: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read report {path}: {exc.strerror or exc}") from exc
+    raw = _read_bytes(path)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding), raw
         except UnicodeDecodeError:
             continue
     raise SourceError(f"{path} is neither UTF-8 nor GBK text: save it as UTF-8 and run `qa build` again")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read report {path}: {exc.strerror or exc}") from exc
 
 
 def is_noise(line: str) -> bool:
@@ -127,11 +140,12 @@ def _find_title(lines: list[tuple[str, int, int]], path: Path) -> tuple[str, int
 
 
 DATASETS = (".csv", ".jsonl")
+TEXTS = (".txt", ".md", ".markdown", "")
 TEXT_COLUMNS = ("full_text", "text", "content")
 
 
 def read_documents(path: Path) -> list[Document]:
-    """Every report in a file: one for a text file, one a row for a dataset (.csv, .jsonl)."""
+    """Every report in a file: one for a report file, one a row for a dataset (.csv, .jsonl)."""
     path = Path(path)
     if path.suffix.lower() not in DATASETS:
         return [parse_document(path)]
@@ -148,11 +162,24 @@ def read_documents(path: Path) -> list[Document]:
     return documents
 
 
+def check_suffix(path: Path) -> None:
+    """Refuse a file of a kind no reader handles, before reading it."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TEXTS + DATASETS + FORMATS:
+        raise SourceError(f"{path}: cannot read {suffix} files. A report is .txt, .md, .html, .docx or .pdf (with a "
+                          "text layer), or a .csv/.jsonl dataset with one report a row: convert it to one of these")
+
+
 def _dataset_rows(path: Path, text: str) -> list[dict]:
     try:
         if path.suffix.lower() == ".csv":
             csv.field_size_limit(1 << 26)
-            rows = list(csv.DictReader(io.StringIO(text)))
+            reader = csv.DictReader(io.StringIO(text))
+            columns = [c for c in reader.fieldnames or [] if c]
+            if not set(columns) & set(TEXT_COLUMNS):
+                raise SourceError(f"{path} has no full_text column (its columns: {', '.join(columns) or 'none'}): a "
+                                  "dataset needs one report a row, its text in a column named full_text")
+            rows = list(reader)
         else:
             rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     except (csv.Error, ValueError) as exc:
@@ -174,8 +201,13 @@ def parse_document(path: Path) -> Document:
     heading path ends in "（二）坚持创新驱动，加快经济高质量发展".
     """
     path = Path(path)
+    check_suffix(path)
     if path.suffix.lower() in DATASETS:
         return read_documents(path)[0]
+    if path.suffix.lower() in FORMATS:
+        raw = _read_bytes(path)
+        found = extract(path, raw)
+        return parse_text(found.text, raw, path, _slug(path.stem), found.meta)
     text, raw = read_text(path)
     return parse_text(text, raw, path, _slug(path.stem), {})
 
@@ -245,6 +277,7 @@ def parse_text(text: str, raw: bytes, path: Path, doc_id: str, meta: dict) -> Do
     # the speaker may follow on the meeting's own line ("——2024年3月5日在…会议上国务院总理 李强"), else on the next
     speaker = (meeting and (meeting.group(3) or "").strip()) or (after[0] if after and not after[0].endswith("：") else "")
     occasion = meeting.group(2) if meeting else ""
+    place = str(meta.get("province") or meta.get("place") or "") or place_of(title, occasion)
     return Document(
         id=doc_id,
         path=str(path),
@@ -255,8 +288,10 @@ def parse_text(text: str, raw: bytes, path: Path, doc_id: str, meta: dict) -> Do
         sha256=hashlib.sha256(raw).hexdigest(),
         text=text,
         paragraphs=tuple(paragraphs),
-        place=str(meta.get("province") or meta.get("place") or "") or place_of(title, occasion),
+        place=place,
         source=str(meta.get("source_url") or ""),
+        level=level_of(place),
+        meeting_date=meeting_date(occasion),
     )
 
 
@@ -269,10 +304,49 @@ def place_of(title: str, occasion: str) -> str:
     """Whose report: the place its title or meeting names; 全国 for the National People's Congress."""
     if "全国人民代表大会" in occasion or "国务院" in title:
         return "全国"
-    for text in (title, occasion):
+    # the occasion after its date ("2021年2月3日在杭州市第十三届…" names 杭州市, not "日在杭州市")
+    for text in (title, occasion.split("在", 1)[-1]):
         if m := PLACE.search(re.sub(r"^\d{4}年", "", text)):
             return m.group(1)
     return ""
+
+
+def level_of(place: str) -> str:
+    """"全国" -> national; a province-level place (江苏省, 北京市) -> province; another 市/州/盟 -> city.
+
+    Example: level_of("杭州市") -> "city"; level_of("上海市") -> "province".
+    """
+    if place == "全国":
+        return "national"
+    if place in {full for full, _, _ in provinces()}:
+        return "province"
+    return "city" if re.search(r"(市|州|盟|地区)$", place) else ""
+
+
+CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0}
+DATE = re.compile(r"((?:19|20)\d\d|[〇○零一二三四五六七八九]{4})年([\d一二三四五六七八九十]{1,3})月([\d一二三四五六七八九十]{1,3})日")
+
+
+def meeting_date(occasion: str) -> str:
+    """The date in a meeting line, as ISO; "" if there is none.
+
+    Example: "二〇二六年一月二十七日在甘肃省…会议上" -> "2026-01-27".
+    """
+    if not (m := DATE.search(occasion)):
+        return ""
+    year = int(m.group(1)) if m.group(1).isdigit() else int("".join(str(CN_DIGITS[c]) for c in m.group(1)))
+    month, day = _cn_number(m.group(2)), _cn_number(m.group(3))
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
+
+
+def _cn_number(text: str) -> int:
+    """"27" or "二十七" -> 27 (numbers below 100, as in dates)."""
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.rpartition("十")
+    if "十" not in text:
+        return CN_DIGITS.get(text, 0)
+    return (CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (CN_DIGITS.get(ones, 0) if ones else 0)
 
 
 def _int(value) -> int | None:
