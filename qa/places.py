@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.tsv"
+CITIES_FILE = Path(__file__).parent / "data" / "cities.tsv"
+CITY_SUFFIX = re.compile(r"(?:市|地区|盟)$")
 SUFFIX = re.compile(r"(?:壮族|回族|维吾尔)?(?:自治区|特别行政区|省|市)$")
 # How a report and its questions refer to its own place or the country, whatever the place.
 SELF_REFERENCES = ("我省", "我市", "我区", "全省", "全市", "全区", "本省", "本市", "全国", "我国", "中国", "国家")
@@ -21,6 +23,20 @@ def provinces() -> tuple[tuple[str, str, str], ...]:
     """(full name, short name, English name) of China's province-level places, from qa/data/places.tsv."""
     rows = [line.split("\t") for line in PLACES_FILE.read_text("utf-8").splitlines() if line and not line.startswith("#")]
     return tuple((r[0], r[1] if len(r) > 1 else "", r[2] if len(r) > 2 else "") for r in rows)
+
+
+@cache
+def cities_of(province: str) -> tuple[str, ...]:
+    """The names of a province's prefecture-level cities (青岛市, 青岛), from qa/data/cities.tsv; a short name
+    that is also a province's (吉林) is left out."""
+    shorts = {short for _, short, _ in provinces()}
+    rows = [ln.split("\t") for ln in CITIES_FILE.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+    words = []
+    for city, owner in (r for r in rows if len(r) == 2):
+        if owner == province:
+            short = CITY_SUFFIX.sub("", city)
+            words += [city] + ([short] if len(short) >= 2 and short not in shorts and short != city else [])
+    return tuple(words)
 
 
 @cache

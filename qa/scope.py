@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.places import SUFFIX, provinces
+from qa.places import SUFFIX, cities_of, provinces
 from qa.query import AHEAD_WORDS, YEAR
 from qa.tokens import normalize
 
@@ -79,6 +79,11 @@ def named_places(documents: Sequence[dict], text: str, term: Callable[[str], boo
                 continue
             found[place] = (at, word)
             break
+    if not set(found) - {NATIONAL}:  # no place of the index named: maybe one of its cities (青岛 -> 山东省)
+        for document in documents:
+            place = document.get("place") or ""
+            if place and place not in found and (word := next((w for w in cities_of(place) if w in text), "")):
+                found[place] = (text.find(word), word)
     if len(found) > 1:
         found.pop(NATIONAL, None)  # "北京比全国高多少" is about 北京
     return {place: word for place, (_, word) in sorted(found.items(), key=lambda item: item[1][0])}

@@ -107,6 +107,8 @@ def test_a_year_picks_among_one_places_reports():
     assert resolve(reports, "2021年杭州地区生产总值预期目标是多少？").doc_ids == ("hz-2021",)  # planned in 2021's
     assert resolve(reports, "杭州地区生产总值增长多少？").doc_ids == ("hz-2022",)  # the newest
     assert resolve(reports, "Jiangsu GDP?").doc_ids == ("js-2026",)
+    assert resolve(reports, "苏州去年进出口增长多少？").doc_ids == ("js-2026",)  # a city of the province
+    assert resolve(reports, "杭州去年进出口增长多少？").doc_ids == ("hz-2022",)  # its own report, not a province's
     assert resolve(reports, "地区生产总值增长多少？", chosen="hz-2021").reason == "chosen"
 
 
