@@ -118,7 +118,7 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
                     show_label=False, height=560, placeholder="**问我关于政府工作报告的问题**<br>可以点击下面的例子开始",
                     examples=[{"text": q} for q in ui.EXAMPLES], latex_delimiters=[], allow_tags=False,
                     buttons=["copy"], elem_id="qa-chat", autoscroll=False)
-                chosen = gr.Dropdown(reports, value=chosen_first, label="问哪份报告（问题里提到地方或年份时，以问题为准）",
+                chosen = gr.Dropdown(reports, value=chosen_first, label="报告（问题里说了地方或年份时，以问题为准）",
                                      visible=many, elem_id="qa-report-choice")
                 with gr.Row(elem_id="qa-ask-row"):
                     box = gr.Textbox(placeholder="输入问题，例如：去年网络零售额多少？", show_label=False, scale=8,

@@ -91,9 +91,11 @@ def answer_html(answer: Answer) -> str:
 def comparison_html(answer: Answer) -> str:
     """A comparison: a table of report, answer (figures marked) and period, then each row's citation."""
     rows = "".join(
-        f'<tr><th scope="row">{escape(row.report_title)}</th><td>{highlight(row.text, row.marks)}</td>'
-        f'<td>{escape(row.period) if row.found else ""}</td></tr>' for row in answer.rows)
-    parts = ['<div class="qa-answer"><table class="qa-compare"><thead><tr><th>报告</th><th>回答</th><th>时期</th></tr>'
+        f'<tr><th scope="row">{escape(row.report_title.removesuffix("政府工作报告"))}</th>'
+        f'<td>{highlight(row.text, row.marks)}'
+        + (f' <span class="qa-period">{escape(row.period)}</span>' if row.found and row.period else "") + "</td></tr>"
+        for row in answer.rows)
+    parts = ['<div class="qa-answer"><table class="qa-compare"><thead><tr><th>报告</th><th>回答</th></tr>'
              f'</thead><tbody>{rows}</tbody></table>']
     cited = [row for row in answer.rows if row.found and row.citations]
     if cited:

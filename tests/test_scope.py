@@ -123,6 +123,6 @@ def test_the_page_offers_the_reports_and_shows_a_comparison_as_a_table(corpus):
     assert menu["props"]["value"] == HANGZHOU  # the bundled report until another is chosen
     html = ui.answer_html(ask(corpus, "北京和江苏2026年地区生产总值增长目标分别是多少？"))
     assert '<table class="qa-compare">' in html
-    assert "2026年北京市政府工作报告" in html and "2026年江苏省政府工作报告" in html and "<mark>" in html
+    assert "2026年北京市" in html and "2026年江苏省" in html and "<mark>" in html
     single = ui.answer_html(ask(corpus, "去年网络零售额多少？", report=HANGZHOU))
     assert "报告：2021年杭州市政府工作报告" in single
