@@ -108,8 +108,8 @@ def render(answer, color: bool, full: bool = False) -> str:
         parts += [text[last:start], bold(text[start:end])]
         last = end
     lines = [("" if not answer.period else f"[{answer.period}] ") + "".join(parts + [text[last:]])]
-    if answer.report_title:
-        lines.append(f"（{answer.report_title}）")
+    if answer.report_title:  # which report answered: the first line says it, the citations follow
+        lines[0] += f"（{answer.report_title}）"
     if not full:
         from qa.excerpts import sentence_of
 
