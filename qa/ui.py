@@ -95,8 +95,8 @@ def comparison_html(answer: Answer) -> str:
         f'<td>{highlight(row.text, row.marks)}'
         + (f' <span class="qa-period">{escape(row.period)}</span>' if row.found and row.period else "") + "</td></tr>"
         for row in answer.rows)
-    parts = ['<div class="qa-answer"><table class="qa-compare"><thead><tr><th>报告</th><th>回答</th></tr>'
-             f'</thead><tbody>{rows}</tbody></table>']
+    head = '<thead><tr><th>报告</th><th>回答</th></tr></thead>'
+    parts = [f'<div class="qa-answer"><table class="qa-compare">{head}<tbody>{rows}</tbody></table>']
     cited = [row for row in answer.rows if row.found and row.citations]
     if cited:
         parts.append('<div class="qa-cites"><p class="qa-meta">出处：</p>')

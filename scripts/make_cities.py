@@ -17,7 +17,7 @@ def main() -> None:
     spec = importlib.util.find_spec("cpca")  # its data only: importing cpca needs setuptools' pkg_resources
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit("install cpca first: .venv/bin/pip install cpca")
-    table = Path(list(spec.submodule_search_locations)[0]) / "resources" / "adcodes.csv"
+    table = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     rows = list(csv.DictReader(table.open(encoding="utf-8")))
     names = {r["adcode"]: r["name"] for r in rows}
     lines = []
