@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     history TEXT NOT NULL,
     answer TEXT NOT NULL,
     found INTEGER NOT NULL,
-    citations TEXT NOT NULL
+    citations TEXT NOT NULL,
+    answer_id TEXT
 )
 """
 # One vote per shown answer: a changed vote updates its row. Older databases gain the column on first use.
@@ -69,7 +70,11 @@ def _set_up(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(SCHEMA)
             if "answer_id" not in {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}:
-                conn.execute("ALTER TABLE feedback ADD COLUMN answer_id TEXT")
+                try:  # an older database; two first writers may both get here, and one adds the column
+                    conn.execute("ALTER TABLE feedback ADD COLUMN answer_id TEXT")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):
+                        raise
             conn.execute(ANSWER_KEY)
             return
         except sqlite3.OperationalError as exc:
