@@ -55,7 +55,8 @@ def place_words(document: dict) -> tuple[str, ...]:
 
 def _said(word: str, text: str, lowered: str) -> bool:
     if word.isascii():
-        return re.search(rf"\b{re.escape(word.lower())}\b", lowered) is not None
+        # "China-Europe freight trains" qualifies the trains: a hyphenated compound does not name the place
+        return re.search(rf"(?<![-–])\b{re.escape(word.lower())}\b(?![-–])", lowered) is not None
     return word in text
 
 
