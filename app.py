@@ -47,7 +47,7 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
     def answer_or_plain_error(question, history, chosen=None):
         try:
-            return ask(index, question, history, report=chosen if chosen in {r for _, r in reports} else None)
+            return ask(index, question, history, report=chosen or None)  # an unknown id: the reply lists the reports
         except Exception as exc:  # the visitor gets a plain message, the log the details
             log.error("answering %.80r failed: %s", question, exc, exc_info=not isinstance(exc, QAError))
             raise gr.Error(ui.user_message(exc), print_exception=False) from None

@@ -167,9 +167,10 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     keeps the full pipeline but always answers; `scorer` replaces the committed answer scorer (the
     eval's leave-one-report-out models).
     """
-    if report is not None and report not in {d["id"] for d in index.documents}:
+    if report is not None and (not isinstance(report, str) or report not in {d["id"] for d in index.documents}):
         names = "、".join(d["id"] for d in index.documents)
-        return Answer(question if isinstance(question, str) else "", "", f"没有这个报告：{report}。可选的报告：{names}。", (), False)
+        return Answer(question if isinstance(question, str) else "", "", f"没有这个报告：{str(report)[:80]}。可选的报告：{names}。",
+                      (), False)
     if (reply := not_a_question(index, question if isinstance(question, str) else "")) is not None:
         return reply  # before scoping: a greeting is welcomed to every report
     text = clean_question(question)
