@@ -98,6 +98,8 @@ def test_every_province_asks_each_provincial_report_of_that_year(corpus):
 def test_a_report_not_in_the_index_is_named_in_the_reply(corpus):
     answer = ask(corpus, "今年的目标是什么？", report="no-such-report")
     assert not answer.found and "no-such-report" in answer.text and HANGZHOU in answer.text
+    for wrong in (["x"], 5, {"id": HANGZHOU}):  # from the API, any JSON may come
+        assert not ask(corpus, "今年的目标是什么？", report=wrong).found
 
 
 def test_a_year_picks_among_one_places_reports():
