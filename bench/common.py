@@ -193,16 +193,15 @@ def time_search(index, queries, k: int, repeats: int) -> list[float]:
 
 def stage_times(index, items) -> dict:
     """Per-question time of each stage of `ask`, measured separately, and of `ask` itself."""
-    import inspect
-
-    from qa.pipeline import _answer_hits, ask, clean_question, embedder_for, user_questions
+    from qa.answer import answer as extract_answer
+    from qa.candidates import candidates
+    from qa.pipeline import ask, clean_question, embedder_for, scorer_for, user_questions
     from qa.query import parse
     from qa.retrieval import CANDIDATES, retrieve
 
     embedder = embedder_for(index)
+    scorer = scorer_for(index)
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
-    # the pipeline's own answer step, whatever its signature in this version of qa/pipeline.py
-    extra = [True] if "abstain" in inspect.signature(_answer_hits).parameters else []
     for item in items[:3]:  # warm: first calls build caches (jieba, covered years)
         ask(index, item["question"], item.get("history", ()))
     stages = {k: [] for k in ("parse", "embed", "dense", "bm25", "fusion", "answer", "ask", "ratio")}
@@ -224,7 +223,7 @@ def stage_times(index, items) -> dict:
         hits = retrieve(index, query, vector)
         t_retrieve = time.perf_counter() - t
         t = time.perf_counter()
-        _answer_hits(index, query, hits, "hybrid", *extra)
+        extract_answer(query, hits, candidates(index, query, hits), scorer)  # the candidates and the scorer's choice
         t_answer = time.perf_counter() - t
         t = time.perf_counter()
         ask(index, question, history)
