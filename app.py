@@ -11,6 +11,7 @@ import logging
 import shutil
 import sys
 import tempfile
+import threading
 import uuid
 
 import gradio as gr
@@ -18,7 +19,7 @@ from starlette.middleware import Middleware
 
 from qa import feedback, figure_table, figure_view, ui
 from qa.errors import QAError
-from qa.pipeline import ask, default_report, load_index, report_label
+from qa.pipeline import ask, default_report, load_index, report_label, warm_views
 from qa.settings import Settings
 from qa.web import MAX_REQUEST_BYTES, MAX_UPLOAD, RequestSizeLimit
 
@@ -190,6 +191,7 @@ def make_demo(settings: Settings) -> gr.Blocks:
     try:
         index = load_index(settings=settings)
         ask(index, ui.EXAMPLES[0])  # load the model now, not on the first visitor's question
+        threading.Thread(target=warm_views, args=(index,), daemon=True, name="warm-views").start()
         return build_app(index, settings)
     except Exception as exc:  # whatever stops the start, the page says so instead of crashing
         log.error("cannot serve answers: %s", exc, exc_info=not isinstance(exc, QAError))

@@ -128,3 +128,15 @@ def test_the_page_offers_the_reports_and_shows_a_comparison_as_a_table(corpus):
     assert "2026年北京市" in html and "2026年江苏省" in html and "<mark>" in html
     single = ui.answer_html(ask(corpus, "去年网络零售额多少？", report=HANGZHOU))
     assert "报告：2021年杭州市政府工作报告" in single
+
+
+@needs_shared
+def test_each_reports_view_is_built_once_and_holds_only_that_report(corpus):
+    from qa.pipeline import warm_views
+
+    warm_views(corpus)
+    for document in corpus.documents:
+        view = corpus.view([document["id"]])
+        assert view is corpus.view([document["id"]])  # kept, not rebuilt per question
+        assert {c.doc_id for c in view.chunks} == {document["id"]} and len(view.documents) == 1
+        assert view.faiss_index.ntotal == len(view.chunks) and view.embedder is corpus.embedder
