@@ -178,11 +178,13 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
                     lambda doc_id, phrase: any(phrase in p.text for p in index.view([doc_id]).paragraphs.values()))
     if scope.compare:
         return compare(index, question, history, scope, mode, abstain, scorer)
-    view = index.view(scope.doc_ids)
-    prepared = prepare(view, question, history, mode, abstain)
-    if scope.reason == "best" and prepared.hits:  # no place named, none chosen: the report retrieval likes best
-        view = index.view([prepared.hits[0].chunk.doc_id])
-        prepared = prepare(view, question, history, mode, abstain)
+    view, embedded = index.view(scope.doc_ids), None
+    if scope.reason == "best":  # no place named, none chosen: the report whose text retrieval likes best
+        query, hits, vector = _search(index, text, history, mode)
+        fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER] or hits
+        view = index.view([fitting[0].chunk.doc_id]) if fitting else view
+        embedded = (query.resolved, vector)  # the report's own reading of the question may resolve it alike
+    prepared = prepare(view, question, history, mode, abstain, embedded)
     chosen = answer_prepared(view, prepared, scorer or scorer_for(index), mode, abstain)
     return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
 
@@ -211,13 +213,13 @@ def from_report(answer: Answer, view: Index) -> Answer:
 
 def compare(index: Index, question: str, history, scope, mode: str, abstain: bool, scorer: Scorer | None) -> Answer:
     """One answer per report, each from its own report alone: a row of the comparison table."""
-    rows = []
+    rows, scorer = [], scorer or scorer_for(index)
     for doc_id in scope.doc_ids:
         own = index.view([doc_id])
         others = [w for w in scope.named if w not in place_words(own.documents[0])]
         asked = without_places(clean_question(question), others)
         prepared = prepare(own, asked, history, mode, abstain)
-        rows.append(from_report(answer_prepared(own, prepared, scorer or scorer_for(index), mode, abstain), own))
+        rows.append(from_report(answer_prepared(own, prepared, scorer, mode, abstain), own))
     return comparison(question if isinstance(question, str) else "", rows)
 
 
@@ -240,9 +242,10 @@ def report_label(document: dict) -> str:
     return title
 
 
-def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True) -> Prepared:
+def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True,
+            embedded: tuple[str, object] | None = None) -> Prepared:
     """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, an announced
-    list asked for, candidates."""
+    list asked for, candidates. `embedded`: (resolved question, its vector) already made, used if it matches."""
     raw = question if isinstance(question, str) else ""
     if (reply := not_a_question(index, raw)) is not None:
         return Prepared(None, [], [], reply)
@@ -250,7 +253,7 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     if mode != "bm25":
         embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
     started = time.monotonic()
-    query, hits = search(index, text, history, mode)
+    query, hits, _ = _search(index, text, history, mode, embedded=embedded)
     if (spent := time.monotonic() - started) > TIME_LIMIT_S:
         log.warning("question took %.1f s before answer extraction, over the %.0f s limit: %.80r", spent, TIME_LIMIT_S, raw)
         return Prepared(query, hits, [], Answer(raw, query.resolved, "这个问题处理得太久了，请稍后再试，或换一个更简短的问法。",
@@ -331,8 +334,18 @@ def welcome(index: Index) -> str:
 
 def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10) -> tuple[Query, list[Hit]]:
     """The analysed question and its ranked chunks; `mode` "dense" or "bm25" gives a single retriever."""
+    query, hits, _ = _search(index, question, history, mode, k)
+    return query, hits
+
+
+def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10,
+            embedded: tuple[str, object] | None = None) -> tuple[Query, list[Hit], object]:
+    """`search`, and the question's vector; one already `embedded` for the same resolved text is not made again."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
     query = parse(clean_question(question), user_questions(history), doc_year, index.bm25.vocab_dict,
                   scope_words(report_places(index)))
-    vector = embedder_for(index).embed_queries([query.resolved])[0] if mode != "bm25" else None
-    return query, retrieve(index, query, vector, k=k, mode=mode)
+    vector = None
+    if mode != "bm25":
+        same = embedded is not None and embedded[0] == query.resolved and embedded[1] is not None
+        vector = embedded[1] if same else embedder_for(index).embed_queries([query.resolved])[0]
+    return query, retrieve(index, query, vector, k=k, mode=mode), vector

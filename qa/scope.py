@@ -120,13 +120,13 @@ def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (
     fallback = chosen if chosen in ids else default if default in ids else None
     term = (lambda phrase: uses(fallback, phrase)) if fallback else (lambda _: False)
     named = named_places(documents, question, term)
-    reason = "place"
-    if not named and not EVERY_REPORT.search(question):
+    reason, every = "place", EVERY_REPORT.search(question)
+    if not named and not every:
         for earlier in reversed(history):  # a follow-up stays with the place asked about
             if named := named_places(documents, earlier, term):
                 reason = "history"
                 break
-    if (every := EVERY_REPORT.search(question)) and len(named) < 2:
+    if every and len(named) < 2:
         provincial = {full for full, _, _ in provinces()}
         places = [p for p in dict.fromkeys(d.get("place") or "" for d in documents)
                   if p and p != NATIONAL and ("省" not in every.group(0) or p in provincial)]
@@ -138,10 +138,8 @@ def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (
             # 各省2026年…: a report two years or more away from the year asked has nothing to say of it
             picked = [d for d in picked if not d.get("year") or abs(d["year"] - max(years)) <= 1] or picked
         return Scope(tuple(d["id"] for d in picked), reason, compare=len(picked) > 1, named=tuple(named.values()))
-    if chosen in ids:
-        return Scope((chosen,), "chosen")
-    if default in ids:
-        return Scope((default,), "chosen")
+    if fallback:
+        return Scope((fallback,), "chosen")
     if len({d.get("place") for d in documents}) == 1:
         return Scope((by_year(documents, question)[0]["id"],), "year")
     return Scope(tuple(ids), "best")

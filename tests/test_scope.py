@@ -140,3 +140,12 @@ def test_each_reports_view_is_built_once_and_holds_only_that_report(corpus):
         assert view is corpus.view([document["id"]])  # kept, not rebuilt per question
         assert {c.doc_id for c in view.chunks} == {document["id"]} and len(view.documents) == 1
         assert view.faiss_index.ntotal == len(view.chunks) and view.embedder is corpus.embedder
+
+
+@needs_shared
+def test_with_no_report_chosen_and_none_bundled_the_report_retrieval_likes_best_answers():
+    from eval.sets import index_for
+
+    provinces = index_for([f"provincial-2026/{doc}.csv" for doc in (BEIJING, JIANGSU)])
+    answer = ask(provinces, "三条文化带是哪三条？")
+    assert from_one_report(answer, BEIJING) and cited(answer, "西山永定河")
