@@ -45,11 +45,19 @@ def scope_words(places: tuple[str, ...]) -> frozenset[str]:
     Cached: every question of an index asks for the same places."""
     words = set(SELF_REFERENCES)
     for place in filter(None, places):
-        words |= {place, SUFFIX.sub("", place)}
-        for full, short, english in provinces():
-            if place in (full, short):
-                words |= {w for w in (full, short, english) if w}
+        words |= set(names_of(place))
     return frozenset(w.lower() for w in words if w)
+
+
+@cache
+def names_of(place: str) -> tuple[str, ...]:
+    """A place's names: itself, without its suffix, and a province's full, short and English names.
+    Example: "江苏省" -> ("江苏省", "江苏", "Jiangsu"); "杭州市" -> ("杭州市", "杭州")."""
+    words = [place, SUFFIX.sub("", place)]
+    for full, short, english in provinces():
+        if place in (full, short):
+            words += [full, short, english]
+    return tuple(dict.fromkeys(w for w in words if w))
 
 
 def other_place(question: str, places: tuple[str, ...], mentioned) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.places import SUFFIX, cities_of, provinces
+from qa.places import cities_of, names_of, provinces
 from qa.query import AHEAD_WORDS, YEAR
 from qa.tokens import normalize
 
@@ -46,11 +46,7 @@ def place_words(document: dict) -> tuple[str, ...]:
         return ()
     if place == NATIONAL:
         return NATIONAL_WORDS
-    words = [place, SUFFIX.sub("", place)]
-    for full, short, english in provinces():
-        if place in (full, short):
-            words += [full, short, english]
-    return tuple(dict.fromkeys(w for w in words if len(w) >= 2))
+    return tuple(w for w in names_of(place) if len(w) >= 2)
 
 
 def _said(word: str, text: str, lowered: str) -> bool:
