@@ -72,8 +72,16 @@ class Period:
         "各位代表，刚刚过去的2025年，…" after the five-year review returns to the year reviewed.
         """
         opening = re.split(r"[。！？]", paragraph, maxsplit=1)[0]
-        if not doc_year or self.kind not in ("year_review", "plan_review"):
+        if not doc_year:
             return self
+        if self.kind == "general":  # a part whose heading names no period ("一、一年接着一年干…"): its text does
+            return period_of_opening(opening, doc_year)
+        if self.kind == "plan_ahead" and (f"{doc_year}年" in opening or opening.startswith("今年")):
+            return Period.year_ahead(doc_year)  # "二、“十五五”时期目标任务和2026年工作安排" … "2026年是…"
+        if self.kind not in ("year_review", "plan_review"):
+            return self
+        if self.kind == "year_review" and f"{doc_year - 1}年是" in opening:
+            return self  # "2025年是“十四五”收官之年" speaks of the year, not the five years
         plan = PLAN_NAME.search(opening)
         if plan and 10 + NUMERALS.index(plan.group(1)) >= plan_number(doc_year):
             return Period.plan(10 + NUMERALS.index(plan.group(1)), doc_year)
@@ -87,6 +95,21 @@ class Period:
 
     def overlaps(self, start: int, end: int) -> bool:
         return self.start is not None and self.start <= end and start <= self.end
+
+
+def period_of_opening(opening: str, doc_year: int) -> Period:
+    """The period a part's opening sentence names, for a part whose heading names none.
+    Example (2026): "2025年是“十四五”收官之年" -> 2025年实绩; "“十五五”时期是…" -> 十五五规划."""
+    if f"{doc_year}年" in opening or opening.startswith("今年"):
+        return Period.year_ahead(doc_year)
+    if f"{doc_year - 1}年" in opening or re.search(r"过去一年|一年来|刚刚过去的一年", opening):
+        return Period.year_review(doc_year - 1)
+    plan = PLAN_NAME.search(opening)
+    if plan or NEXT_FIVE_YEARS.search(opening):
+        return Period.plan(10 + NUMERALS.index(plan.group(1)) if plan else plan_number(doc_year), doc_year)
+    if FIVE_YEAR_REVIEW.search(opening):
+        return Period.plan(plan_number(doc_year - 1), doc_year)
+    return Period.general(doc_year)
 
 
 def period_for_part(heading: str, doc_year: int | None) -> Period:

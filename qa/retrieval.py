@@ -57,8 +57,9 @@ def tense_fit(period: Period, looks_ahead: bool) -> float:
 
 
 def covered_years(index: Index) -> set[int]:
-    """Years the report speaks of as such: reviewed or planned years, and the end year of a plan."""
-    years = set()
+    """Years the report speaks of as such: reviewed or planned years, and the end year of a plan. A work report of
+    year Y always reviews Y-1 and plans Y, even where its headings do not say so."""
+    years = {y for d in index.documents if isinstance(d.get("year"), int) for y in (d["year"] - 1, d["year"])}
     for paragraph in index.paragraphs.values():
         if paragraph.period.start is not None:
             years.update({paragraph.period.end, paragraph.period.start} if paragraph.period.kind != "plan_review"
@@ -67,9 +68,10 @@ def covered_years(index: Index) -> set[int]:
 
 
 def reviewed_years(index: Index) -> set[int]:
-    """Years whose results the report gives: the year reviewed and the years of a plan reviewed."""
-    return {year for p in index.paragraphs.values() if p.period.kind in DONE_KINDS
-            for year in range(p.period.start, p.period.end + 1)}
+    """Years whose results the report gives: the year reviewed (Y-1 for a report of year Y) and the years of a plan
+    reviewed."""
+    return {d["year"] - 1 for d in index.documents if isinstance(d.get("year"), int)} | {
+        year for p in index.paragraphs.values() if p.period.kind in DONE_KINDS for year in range(p.period.start, p.period.end + 1)}
 
 
 def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int = 10, mode: str = "hybrid") -> list[Hit]:
