@@ -122,9 +122,13 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     resolved = asked
     if is_followup:
         new_words = _drop_followup_opening(strip_period(asked))
-        # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic
-        names_a_thing = own_topic and _names_a_thing(new_words)
-        topic_text = new_words if names_a_thing else f"{strip_period(previous.resolved)} {new_words}"
+        # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
+        # "那整个十五五期间呢" (整个: no word of the report)
+        names_a_thing = (own_topic and _names_a_thing(new_words)
+                         and (not vocabulary or any(_known_part(t, vocabulary) in vocabulary for t in own_topic)))
+        # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
+        carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
+        topic_text = f"{new_words} {carried}".strip() if names_a_thing else f"{strip_period(previous.resolved)} {new_words}"
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
