@@ -25,7 +25,7 @@ LIST_ASK = re.compile(rf"哪(?:几|{COUNT})?(?:个|项|大|条|件|类|种|方�
 ASKED_COUNT = re.compile(rf"哪{COUNT}(?:个|项|大|条|件|类|种|方面|点)|{COUNT}(?:个方面|项|大|条|件)")
 # A sentence that announces a list: a count of aspects or tasks, then a colon or the sentence's end.
 ANNOUNCE = re.compile(rf"{COUNT}(?:个|项|大|条|件|方面)[^，。；：:、]{{0,10}}(?:[：:]|。|$)")
-INLINE_ITEM = re.compile(r"(?:^|(?<=[。；;：:]))\s*([一二三四五六七八九十]{1,3})是")
+INLINE_ITEM = re.compile(r"(?:^|(?<=[。；;：:，]))\s*([一二三四五六七八九十]{1,3})是")
 TOO_MANY = 20  # items: past this it is not a list to read out
 
 
@@ -99,6 +99,11 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
                 _sections(index, order, paragraph, count) if match.end() >= b - 1 else [])
             if len(items) == count:
                 return ReportList(paragraph, (a, match.end()), tuple(items))
+        # no count announced: "明确了今后五年的发展目标：一是…，二是…" gives as many items as it numbers
+        colon = text.find("：", a, b)
+        if colon != -1 and (items := _inline(paragraph, colon + 1, None)) and len(items) >= 2 \
+                and (wanted == len(items) or wanted is None and _speaks_of(query, text[a : colon + 1])):
+            return ReportList(paragraph, (a, colon + 1), tuple(items))
     return None
 
 
@@ -108,8 +113,9 @@ def _speaks_of(query: Query, sentence: str) -> bool:
     return bool(words) and sum(w in sentence for w in words) * 2 >= len(words)
 
 
-def _inline(paragraph: Paragraph, after: int, count: int) -> list[tuple[Paragraph, int, int]]:
-    """"一是…；二是…" after the announcement: each item's first clause (its heading words)."""
+def _inline(paragraph: Paragraph, after: int, count: int | None) -> list[tuple[Paragraph, int, int]]:
+    """"一是…；二是…" right after the announcement: each item's first clause (its heading words); all of them
+    when no `count` is announced."""
     text, items = paragraph.text, []
     for match in INLINE_ITEM.finditer(text, after):
         if number(match.group(1)) != len(items) + 1:
@@ -117,7 +123,9 @@ def _inline(paragraph: Paragraph, after: int, count: int) -> list[tuple[Paragrap
         start = match.start(1)
         end = min((i for i in (text.find(c, match.end()) for c in "，。；;") if i != -1), default=len(text))
         items.append((paragraph, start, end))
-    return items if len(items) == count else []
+    if count is None and items and text[after : items[0][1]].strip():
+        return []  # with no count to check, the list must follow the announcement at once
+    return items if count is None or len(items) == count else []
 
 
 def _sections(index: Index, order: list[str], paragraph: Paragraph, count: int) -> list[tuple[Paragraph, int, int]]:
