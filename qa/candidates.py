@@ -16,6 +16,7 @@ from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
 from qa.figures import extract_figures, is_change_rate, measure_of
 from qa.index import Index
+from qa.lists import asks_for_list
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
 from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
@@ -34,8 +35,9 @@ FEATURES = (
     "fused", "bm25", "rank", "period_exact", "period_other", "tense_fit", "asks_met", "has_figure",
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
-    "english", "followup", "year_named", "other_year_named", "sibling_measure",
+    "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates",
 )
+ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 
 
@@ -74,6 +76,7 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
     unknown = _unknown_share(index, query)
     grams = question_bigrams(query)
     english = float(not has_cjk(query.asked))
+    wants_list = asks_for_list(query)
     coverages = [coverage(index, query, hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
     best_coverage = max(coverages)
     out = []
@@ -121,6 +124,8 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "other_year_named": float(_names_other_year(query, sentence)),
             "sibling_measure": float(query.wants_count and bool(figures)
                                      and all(_sibling_measure(index, query, f) for f in figures)),
+            # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
+            "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
         }
         out.append(Candidate(hit, a, b, extract, tuple(float(values[name]) for name in FEATURES)))
     return out
