@@ -38,6 +38,11 @@ FEATURES = (
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates",
 )
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
+SENTENCE_END = re.compile(r"[。！？]")
+REACHES = re.compile(r"[到至]|达|突破|超过")
+CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
+CLAUSE_SPLIT = re.compile(r"[，；：。]")
+LISTED_SPLIT = re.compile(r"[、和]")
 YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 
 
@@ -64,7 +69,7 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
         offset = hit.chunk.start - hit.paragraph.start
-        for number, (a, b) in enumerate(spans(hit.chunk.text)):
+        for number, (a, b) in enumerate(_sentences(hit.chunk.text)):
             cosine = hit.sentence_dense[number] if number < len(hit.sentence_dense) else hit.dense
             rows.append((rank, hit, offset + a, offset + b, cosine))
     if not rows:
@@ -77,21 +82,23 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
     grams = question_bigrams(query)
     english = float(not has_cjk(query.asked))
     wants_list = asks_for_list(query)
-    coverages = [coverage(index, query, hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
+    cover = coverer(index, query)
+    coverages = [cover(hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
+    opening_names_year = {h.paragraph.id: _names_year(query, _opening(h.paragraph.text)) for h in hits[:SENTENCE_POOL]}
     best_coverage = max(coverages)
     out = []
     for (rank, hit, a, b, cosine), cov in zip(rows, coverages):
         text = hit.paragraph.text
         sentence = text[a:b]
-        extract = _trim(text, *_narrow(index, query, text, a, b))
+        extract = _trim(text, *_narrow(query, text, a, b, cover))
         piece = text[extract[0] : extract[1]]
         fit = period_fit(hit.paragraph.period, query.years) if query.years else 1.0
         figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, piece) if query.wants_count else 1.0
         values = {
             "coverage": cov,
-            "coverage_heading": coverage(index, query, sentence + " " + hit.paragraph.heading),
-            "coverage_extract": coverage(index, query, piece),
+            "coverage_heading": cover(sentence + " " + hit.paragraph.heading),
+            "coverage_extract": cover(piece),
             "bigrams": bigram_overlap(grams, sentence),
             "cosine": cosine,
             "closeness": (cosine - low) / (high - low) if high > low else 0.0,
@@ -112,7 +119,7 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "day_missing": float(query.asks_day and not DAY.search(piece)),
             "end_level": float(_end_level(query, hit, sentence, figures)),
             "front": float(hit.paragraph.kind in ("front", "title")),
-            "short": float(len(SALUTATION.sub("", piece)) < 8),
+            "short": float(len(piece) - ((m := SALUTATION.match(piece)) and m.end() or 0) < 8),  # 各位代表，在此 …
             "list_announce": float(piece.rstrip().endswith("：") or sentence.rstrip().endswith("：")),
             "log_len": math.log1p(len(piece)) / 5,
             "unknown_topic": unknown,
@@ -120,19 +127,19 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "best_coverage": best_coverage,
             "english": english,
             "followup": float(query.is_followup),
-            "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
+            "year_named": float(_names_year(query, sentence) or opening_names_year[hit.paragraph.id]),
             "other_year_named": float(_names_other_year(query, sentence)),
             "sibling_measure": float(query.wants_count and bool(figures)
                                      and all(_sibling_measure(index, query, f) for f in figures)),
             # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
         }
-        out.append(Candidate(hit, a, b, extract, tuple(float(values[name]) for name in FEATURES)))
+        out.append(Candidate(hit, a, b, extract, tuple(map(float, map(values.__getitem__, FEATURES)))))
     return out
 
 
 def _opening(text: str) -> str:
-    return re.split(r"[。！？]", text, maxsplit=1)[0]
+    return SENTENCE_END.split(text, maxsplit=1)[0]
 
 
 def _names_year(query: Query, text: str) -> bool:
@@ -143,14 +150,14 @@ def _names_year(query: Query, text: str) -> bool:
 def _names_other_year(query: Query, text: str) -> bool:
     if not query.years:
         return False
-    return any(not query.years[0] <= int(y) <= query.years[1] for y in YEAR_WORD.findall(text))
+    return any(not query.years[0] <= y <= query.years[1] for y in _years_named(text))
 
 
 def _end_level(query: Query, hit: Hit, sentence: str, figures) -> bool:
     """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year."""
     period = hit.paragraph.period
     return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
-                and any(not is_change_rate(f, sentence) for f in figures) and re.search(r"[到至]|达|突破|超过", sentence))
+                and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(sentence))
 
 
 def _unknown_share(index: Index, query: Query) -> float:
@@ -164,6 +171,7 @@ def _unknown_share(index: Index, query: Query) -> float:
     return len(unknown) / len(words)
 
 
+@lru_cache(maxsize=256)
 def question_bigrams(query: Query) -> frozenset[str]:
     """The question's character bigrams (topic part, and bridged terms): once a question, not once a candidate."""
     asked = normalize(strip_period(query.resolved)) + " " + " ".join(query.bridged)
@@ -192,15 +200,39 @@ def coverage(index: Index, query: Query, text: str) -> float:
     mentions it leaves the question uncovered. Where vocabulary bridges apply ("网上卖东西" ->
     网络零售), the report's own terms may cover the question instead of its everyday words.
     """
-    present = _tokens_of(text)
-    return max(_covered(index, query.topic, present), _bridges_covered(query, text))
+    return coverer(index, query)(text)
 
 
-def _bridges_covered(query: Query, text: str) -> float:
-    """Share of the question's bridges (GDP -> 地区生产总值 / 经济总量 …) that the text says in one of their ways."""
-    if not query.bridge_sets:
-        return 0.0
-    return sum(any(term in text for term in terms) for terms in query.bridge_sets) / len(query.bridge_sets)
+def coverer(index: Index, query: Query):
+    """`coverage` of one question, as a function of the text: its weights are looked up once, not once a text
+    (a question's candidates ask it about a hundred times)."""
+    weight, total = _weights(index, query.topic)
+    bridge_sets = query.bridge_sets
+
+    def cover(text: str) -> float:
+        present = _tokens_of(text)
+        share = sum(w for t, w in weight.items() if t in present) / total if total else 0.0
+        if bridge_sets:  # the bridges (GDP -> 地区生产总值 / 经济总量 …) that the text says in one of their ways
+            share = max(share, sum(any(term in text for term in terms) for terms in bridge_sets) / len(bridge_sets))
+        return share
+
+    return cover
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """A chunk's sentence spans: chunks recur from question to question."""
+    return tuple(spans(text))
+
+
+@lru_cache(maxsize=4096)
+def _clauses(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(spans(text, CLAUSE_END))
+
+
+@lru_cache(maxsize=16384)
+def _years_named(text: str) -> tuple[int, ...]:
+    return tuple(int(y) for y in YEAR_WORD.findall(text))
 
 
 @lru_cache(maxsize=16384)
@@ -213,11 +245,6 @@ def _figures_of(text: str) -> tuple:
 def _tokens_of(text: str) -> frozenset[str]:
     """Report sentences recur from question to question: jieba once per sentence, not per ask."""
     return frozenset(tokenize(text))
-
-
-def _covered(index: Index, words: tuple[str, ...], present: frozenset[str]) -> float:
-    weight, total = _weights(index, words)
-    return sum(w for t, w in weight.items() if t in present) / total if total else 0.0
 
 
 def _weights(index: Index, words: tuple[str, ...]) -> tuple[dict[str, float], float]:
@@ -252,11 +279,12 @@ def _asks_met(query: Query, text: str) -> float:
     return sum(a in text for a in query.asks) / len(query.asks) if query.asks else 0.0
 
 
-def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tuple[int, int]:
-    """Within a long sentence, keep the clause that best covers the question (and its figure)."""
+def _narrow(query: Query, text: str, start: int, end: int, cover) -> tuple[int, int]:
+    """Within a long sentence, keep the clause that best covers the question (and its figure); `cover` is the
+    question's `coverer`."""
     if end - start <= LONG_SENTENCE:
         return start, end
-    clauses = [(start + a, start + b) for a, b in spans(text[start:end], CLAUSE_END)]
+    clauses = [(start + a, start + b) for a, b in _clauses(text[start:end])]
     if len(clauses) <= 1:
         return start, end
 
@@ -265,7 +293,7 @@ def _narrow(index: Index, query: Query, text: str, start: int, end: int) -> tupl
         piece = text[a:b]
         figure = 0.15 if query.wants_figure and _has_figure(piece) else 0
         measure = 0.2 if query.wants_count and _measures_asked(query, piece) else 0
-        return coverage(index, query, piece) + 0.2 * _asks_met(query, piece) + figure + measure - 0.001 * i
+        return cover(piece) + 0.2 * _asks_met(query, piece) + figure + measure - 0.001 * i
 
     best = max(range(len(clauses)), key=clause_score)
     a, b = clauses[best]
@@ -308,6 +336,17 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
 
 
 def _sibling_measure(index: Index, query: Query, figure) -> bool:
+    """Whether the figure measures a sibling of what is asked (below); once per question and indicator."""
+    cache = index.__dict__.setdefault("_siblings", {})
+    key = (query.resolved, query.bridged, figure.indicator)
+    if key not in cache:
+        if len(cache) > 16384:
+            cache.clear()
+        cache[key] = _is_sibling_measure(index, query, figure)
+    return cache[key]
+
+
+def _is_sibling_measure(index: Index, query: Query, figure) -> bool:
     """The figure and the question each narrow the same measure in their own way (货物出口 vs
     服务外包出口额, 臭氧浓度 vs PM2.5年均浓度): the figure has a rare modifier the question does not use,
     the question has rare words of its own just before the measure, and they share none."""
@@ -316,7 +355,7 @@ def _sibling_measure(index: Index, query: Query, figure) -> bool:
         return False
     figure_modifiers = _modifiers(index, modifier, unknown=False)
     at = query.resolved.find(head)
-    run = re.search(r"[\u4e00-\u9fff]+$", query.resolved[:at]) if at > 0 else None
+    run = CJK_RUN_AT_END.search(query.resolved[:at]) if at > 0 else None
     asked_modifiers = _modifiers(index, strip_period(run.group()), unknown=True) if run else set()
     wording = query.resolved + " " + " ".join(query.bridged)
     return (bool(asked_modifiers) and not asked_modifiers & figure_modifiers
@@ -370,19 +409,25 @@ def _telling_unit(index: Index, query: Query, figure) -> bool:
     return bool(query.unit) and query.unit == measure and index.unit_shares.get(measure, 0.0) <= TELLING_UNIT
 
 
+@lru_cache(maxsize=16384)
 def _measures(query: Query, sentence: str, figure) -> bool:
     """The question names what the figure measures: the head word of its indicator, or of any
     indicator listed before it with 、 or 和 ("一般性支出、“三公”经费、培训费和会议费均压减10%" measures all four)."""
     if not figure.indicator:
         return False
-    clause = re.split(r"[，；：。]", sentence[: figure.start])[-1]
-    listed = [_clean_indicator(p) for p in re.split(r"[、和]", clause)[:-1]]
-    asked = query.resolved + " " + " ".join(query.bridged)
-    words = set(query.tokens) | set(query.bridged)
+    clause = CLAUSE_SPLIT.split(sentence[: figure.start])[-1]
+    listed = [_clean_indicator(p) for p in LISTED_SPLIT.split(clause)[:-1]]
+    asked, words = _asked_terms(query)
     for head in {_head(i) for i in [figure.indicator, *listed] if i}:
         if head in words or (len(head) > 1 and head in asked):
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _asked_terms(query: Query) -> tuple[str, frozenset[str]]:
+    """The question's words and its bridges' terms, as text and as a set: the same for every figure it is matched to."""
+    return query.resolved + " " + " ".join(query.bridged), frozenset(query.tokens) | frozenset(query.bridged)
 
 
 @lru_cache(maxsize=16384)
