@@ -181,7 +181,12 @@ def question_bigrams(query: Query) -> frozenset[str]:
 
 def bigram_overlap(grams: frozenset[str], text: str) -> float:
     """Share of the question's bigrams found in the text."""
-    return sum(g in text for g in grams) / len(grams) if grams else 0.0
+    return len(grams & _bigrams_of(text)) / len(grams) if grams else 0.0
+
+
+@lru_cache(maxsize=16384)
+def _bigrams_of(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
 
 
 _QUESTION_BIGRAMS = frozenset({"多少", "哪些", "什么", "怎么", "是多", "少个", "有多", "了多", "几个", "哪个", "如何", "是否",

@@ -37,9 +37,11 @@ def bridges(question: str) -> list[tuple[str, ...]]:
     """The report terms of each bridge found in the question, one tuple a bridge: the ways a report may say it.
     Example: "GDP" -> [("地区生产总值", "生产总值", "国内生产总值", "经济总量")]."""
     lowered = question.lower()
-    latin = any("a" <= ch <= "z" for ch in lowered)  # most questions are Chinese: skip the English keys
-    return [tuple(terms.split()) for key, terms, english in _KEYS
-            if (latin or not english) and _mentions(lowered, key, english)]
+    if any("a" <= ch <= "z" for ch in lowered):
+        return [tuple(terms.split()) for key, terms, english in _KEYS if _mentions(lowered, key, english)]
+    # most questions are Chinese: only the keys that start at one of its characters can be in it
+    found = {at for i, ch in enumerate(lowered) for at, key in _BY_FIRST.get(ch, ()) if lowered.startswith(key, i)}
+    return [tuple(_KEYS[at][1].split()) for at in sorted(found)]
 
 
 def _mentions(text: str, key: str, english: bool) -> bool:
@@ -49,6 +51,10 @@ def _mentions(text: str, key: str, english: bool) -> bool:
 
 
 _KEYS = [(key, terms, key.isascii()) for key, terms in TERMS.items()]
+_BY_FIRST: dict[str, list[tuple[int, str]]] = {}  # the non-English keys by first character, with their place in _KEYS
+for _at, (_key, _, _english) in enumerate(_KEYS):
+    if not _english:
+        _BY_FIRST.setdefault(_key[0], []).append((_at, _key))
 
 
 @cache
