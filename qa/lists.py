@@ -18,6 +18,7 @@ from qa.periods import NUMERALS
 from qa.query import Query
 from qa.retrieval import Hit
 from qa.source import Paragraph
+from qa.tokens import has_cjk
 
 COUNT = r"([一二三四五六七八九十两]{1,3}|\d{1,2})"
 # The question asks for the members of a list: 哪九个方面, 哪些, 哪几项, 都有啥, which, what are.
@@ -76,7 +77,9 @@ def find_list(index: Index, query: Query, hits: list[Hit], depth: int = 3) -> Re
     seen = set()
     for hit in hits[:depth]:
         at = order.index(hit.paragraph.id)
-        for paragraph in (hit.paragraph, index.paragraphs[order[at - 1]] if at else None):
+        # the announcement may close the paragraph before the hit, or the one after (…今年要…。then 重点做好十项工作：)
+        for paragraph in (hit.paragraph, index.paragraphs[order[at - 1]] if at else None,
+                          index.paragraphs[order[at + 1]] if at + 1 < len(order) else None):
             if paragraph is None or paragraph.id in seen or paragraph.doc_id != hit.paragraph.doc_id:
                 continue
             seen.add(paragraph.id)
@@ -108,9 +111,12 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
 
 
 def _speaks_of(query: Query, sentence: str) -> bool:
-    """With no count asked, the announcement must name what the question asks about (half its words)."""
-    words = [w for w in query.topic if len(w) > 1 and not LIST_ASK.match(w) and not w.startswith("哪")]
-    return bool(words) and sum(w in sentence for w in words) * 2 >= len(words)
+    """With no count asked, the announcement must name what the question asks about: half its words, a bridge
+    (main tasks -> 重点工作 …) counting as one word said any of its ways."""
+    words = [w for w in query.topic if len(w) > 1 and has_cjk(w) and not LIST_ASK.match(w) and not w.startswith("哪")]
+    said = sum(w in sentence for w in words) + sum(any(t in sentence for t in terms) for terms in query.bridge_sets)
+    asked = len(words) + len(query.bridge_sets)
+    return asked > 0 and said * 2 >= asked
 
 
 def _inline(paragraph: Paragraph, after: int, count: int | None) -> list[tuple[Paragraph, int, int]]:

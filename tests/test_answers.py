@@ -77,6 +77,14 @@ def test_which_n_things_is_answered_with_the_n_items_that_follow_the_announcemen
     assert first.paragraph_id == next(p.id for p in real_index.paragraphs.values() if "重点抓好九个方面工作" in p.text)
 
 
+@pytest.mark.parametrize("question", ["2021年杭州要重点做好哪些工作？", "What are the main tasks for 2021?"])
+def test_a_list_asked_without_its_count_is_read_out_whole(real_index, question):
+    answer = ask(real_index, question)  # the announcement (重点做好十项工作：) closes the paragraph after the best hit
+    items = answer.text.split("；")
+    assert answer.found and len(items) == 10 and items[0].startswith("（一）") and items[-1].startswith("（十）")
+    assert "重点做好十项工作" in answer.citations[0].text and answer.period == "2021年安排"
+
+
 def test_a_list_of_another_length_is_not_read_out_in_its_place(real_index):
     answer = ask(real_index, "“十四五”时期要重点抓好哪五个方面的工作？")
     assert len(answer.text.split("；")) != 9
