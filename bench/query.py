@@ -90,7 +90,8 @@ def _profile(index, items) -> dict:
 
 
 # functions whose total time the profile reports (pyinstrument names methods Class.method)
-PROFILED = ("Embedder.embed_queries", "OnnxEmbedder.embed_queries", "parse", "retrieve", "answer", "coverage", "tokenize",
+PROFILED = ("Embedder.embed_queries", "OnnxEmbedder.embed_queries", "parse", "retrieve", "candidates", "answer", "cover",
+            "coverage", "tokenize", "_rules",
             "Tokenizer.lcut_for_search", "extract_figures", "confidence_of", "_narrow", "normalize")
 
 
