@@ -30,13 +30,19 @@ def cities_of(province: str) -> tuple[str, ...]:
     """The names of a province's prefecture-level cities (青岛市, 青岛), from qa/data/cities.tsv; a short name
     that is also a province's (吉林) is left out."""
     shorts = {short for _, short, _ in provinces()}
-    rows = [ln.split("\t") for ln in CITIES_FILE.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
     words = []
-    for city, owner in (r for r in rows if len(r) == 2):
+    for city, owner, _ in _city_rows():
         if owner == province:
             short = CITY_SUFFIX.sub("", city)
             words += [city] + ([short] if len(short) >= 2 and short not in shorts and short != city else [])
     return tuple(words)
+
+
+@cache
+def _city_rows() -> tuple[tuple[str, str, str], ...]:
+    """(city, its province, its pinyin name or "") of each line of qa/data/cities.tsv."""
+    rows = [ln.split("\t") for ln in CITIES_FILE.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+    return tuple((r[0], r[1], r[2] if len(r) > 2 else "") for r in rows if len(r) >= 2)
 
 
 @cache
@@ -52,11 +58,12 @@ def scope_words(places: tuple[str, ...]) -> frozenset[str]:
 @cache
 def names_of(place: str) -> tuple[str, ...]:
     """A place's names: itself, without its suffix, and a province's full, short and English names.
-    Example: "江苏省" -> ("江苏省", "江苏", "Jiangsu"); "杭州市" -> ("杭州市", "杭州")."""
+    Example: "江苏省" -> ("江苏省", "江苏", "Jiangsu"); "杭州市" -> ("杭州市", "杭州", "Hangzhou")."""
     words = [place, SUFFIX.sub("", place)]
     for full, short, english in provinces():
         if place in (full, short):
             words += [full, short, english]
+    words += [english for city, _, english in _city_rows() if place == city]
     return tuple(dict.fromkeys(w for w in words if w))
 
 

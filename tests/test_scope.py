@@ -1,6 +1,6 @@
 """Many reports in one index: each question answered from the report it is about (real model, real reports).
 
-The index holds every report that has a question set (Hangzhou 2021, national 2024 and five provinces'
+The index holds every report that has a question set (Hangzhou 2021, national 2024 and seven provinces'
 2026 reports), the same one `python -m eval` builds, so the two share one cached build.
 """
 
@@ -53,6 +53,13 @@ def test_the_country_is_a_place_too(corpus):
     assert from_one_report(target, NATIONAL) and cited(target, "5%左右")
     speaker = ask(corpus, "国务院的政府工作报告是谁作的？")
     assert from_one_report(speaker, NATIONAL) and "李强" in speaker.text
+
+
+@needs_shared
+def test_a_city_named_in_english_keeps_its_report_when_china_qualifies_something(corpus):
+    answer = ask(corpus, "How much did Hangzhou's GDP grow in 2020, among China's big cities?", report=SHANDONG)
+    assert from_one_report(answer, HANGZHOU) and cited(answer, "3.9%")
+    assert from_one_report(ask(corpus, "What is China's GDP growth target for 2024?", report=HANGZHOU), NATIONAL)
 
 
 @needs_shared
