@@ -43,6 +43,8 @@ REACHES = re.compile(r"[到至]|达|突破|超过")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
 LISTED_SPLIT = re.compile(r"[、和]")
+# A clause that opens with its verb, ranking or naming what went before: "，为省内单体最大火电基地", "，位居全国前列"
+NO_SUBJECT = re.compile(r"成为|位居|居(?:全国|全省|省会|前列|第)|[为是](?:全国|全省|省内|国内|全球|世界|中国|我国|首个|唯一)")
 YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 
 
@@ -306,7 +308,17 @@ def _narrow(query: Query, text: str, start: int, end: int, cover) -> tuple[int, 
         b = clauses[best + 1][1]  # "全年地区生产总值，" then "增长3.9%": take the figure that follows
     if text[a:b].rstrip().endswith("：") and best + 1 < len(clauses):
         b = end  # "办成了一系列大事要事：" announces what follows: the list is the answer
+    if best and NO_SUBJECT.match(text[a:b]):
+        a = clauses[best - 1][0]  # "…电厂建成投产，为省内单体最大火电基地": the clause before names what it is
+    elif best and _says_more(query, text[clauses[best - 1][0] : clauses[best - 1][1]], text[a:b]):
+        a = clauses[best - 1][0]  # "以城西科创大走廊为主平台，争创综合性国家科学中心": the asked 主平台 is before
     return a, b
+
+
+def _says_more(query: Query, before: str, clause: str) -> bool:
+    """The clause before names a topic word of the question that the chosen clause lacks."""
+    have, earlier = _tokens_of(clause), _tokens_of(before)
+    return any(t in earlier and t not in have for t in query.topic if has_cjk(t))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -85,6 +85,12 @@ def test_a_list_asked_without_its_count_is_read_out_whole(real_index, question):
     assert "重点做好十项工作" in answer.citations[0].text and answer.period == "2021年安排"
 
 
+def test_a_clause_that_leaves_out_what_was_asked_takes_the_clause_before_it(real_index):
+    # "以城西科创大走廊为主平台，争创综合性国家科学中心…": the question's 主平台 is in the clause before
+    answer = ask(real_index, "“十四五”期间杭州以哪里为主平台争创综合性国家科学中心？")
+    assert answer.found and "城西科创大走廊" in answer.text and answer.text in answer.citations[0].text
+
+
 def test_a_list_of_another_length_is_not_read_out_in_its_place(real_index):
     answer = ask(real_index, "“十四五”时期要重点抓好哪五个方面的工作？")
     assert len(answer.text.split("；")) != 9
