@@ -121,6 +121,13 @@ def _lines_with_spans(text: str):
         pos += len(raw_line)
 
 
+def _unnumbered_part(body: str, year: int | None, paragraphs: list) -> bool:
+    """A part heading without a number: after the opening address, a short line that is no sentence and names a
+    period ("“十四五”时期工作回顾", "“十五五”时期的主要目标任务", "2026年重点工作")."""
+    return (any(p.kind == "paragraph" for p in paragraphs) and len(body) <= MAX_HEADING_CHARS
+            and not re.search(r"[。；：:！？!?，]", body) and period_for_part(body, year).kind != "general")
+
+
 def _heading_text(line: str) -> str:
     """The heading part of a line: the whole of a short line, else its lead sentence."""
     lead = re.split(r"[。！？]", line, maxsplit=1)[0]
@@ -231,15 +238,20 @@ def parse_text(text: str, raw: bytes, path: Path, doc_id: str, meta: dict) -> Do
     period = Period.general(year)
     part_period = period
     previous_kind = ""
+    unnumbered = False  # the report's parts are headed without 一、二、: "“十四五”时期工作回顾", "2026年重点工作"
     for line, start, end in lines:
         kind = "paragraph"
         md = MARKDOWN_HEADING.match(line)
         body = MARKDOWN_HEADING.sub("", line)
         if line == title or (not paragraphs and len(line) <= 60 and "报告" in line):
             kind = "title"
-        elif PART_HEADING.match(body) or (md and len(md.group(1)) <= 2 and not SECTION_HEADING.match(body)):
+        elif PART_HEADING.match(body) or (md and len(md.group(1)) <= 2 and not SECTION_HEADING.match(body)) or (
+                (part is None or unnumbered) and _unnumbered_part(body, year, paragraphs)):
+            unnumbered = unnumbered or not (PART_HEADING.match(body) or md)
             part, section, lead = _heading_text(body), None, None
-            part_period = period = period_for_part(part, year)
+            named = period_for_part(part, year)
+            # a part that names no period after the year's plan goes on with it (四、全面加强政府自身建设)
+            part_period = period = part_period if named.kind == "general" and part_period.kind == "year_ahead" else named
             kind = "heading"
         elif SECTION_HEADING.match(body) or md:
             section, lead = _heading_text(body), None

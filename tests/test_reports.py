@@ -128,3 +128,19 @@ def test_a_report_whose_part_headings_name_no_year_takes_each_parts_period_from_
     assert period("2026年是“十五五”开局之") == "2026年安排"
     answer = ask(index_for([FUJIAN]), "2025年福建地区生产总值是多少？")
     assert answer.found and "60199.45亿元" in answer.text and answer.period == "2025年实绩"
+
+
+@needs_shared
+def test_parts_headed_without_numbers_are_parts_with_their_periods():
+    # Gansu heads its parts "“十四五”时期工作回顾", "“十五五”时期的主要目标任务", "2026年重点工作": no 一、二、三、
+    [document] = read_documents(report_path("provincial-2026/2026_甘肃省_政府工作报告.csv"))
+
+    def period(opening: str) -> str:
+        return next(p.period.label for p in document.paragraphs if p.text.startswith(opening))
+
+    assert period("“十四五”时期是甘肃发展") == "十四五回顾"
+    assert period("刚刚过去的2025年") == "2025年实绩"
+    assert period("“十五五”时期是我国基本实现") == "十五五规划"
+    assert period("经济社会发展的主要预期目标是") == "2026年安排"
+    heading = next(p for p in document.paragraphs if p.text == "2026年重点工作")
+    assert heading.kind == "heading" and heading.heading_path == ("2026年重点工作",)
