@@ -105,7 +105,8 @@ def build_app(index, settings: Settings | None = None) -> gr.Blocks:
 
     def api_ask(question: str, history: list[str] | None = None, report: str | None = None) -> dict:
         """Answer a question about the report. history: earlier user questions, oldest first; report: the id of
-        the report to answer from when the question names no place (default: the bundled report)."""
+        the report to answer from when the question names no place (default: none; in an index of several
+        reports, the likeliest ones and the bundled one each answer and the most probable answer wins)."""
         return ui.api_result(answer_or_plain_error(question, history, report))
 
     first = filter_figures("")

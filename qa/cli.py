@@ -202,7 +202,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--full", action="store_true", help="print each cited paragraph whole, not only its answering sentence")
     a.add_argument("--index", help="index folder (default: index/ or QA_INDEX_DIR)")
     a.add_argument("--report", help="the report id to answer from when the question names no place or year "
-                   "(default: the bundled report; `qa list` shows the ids)")
+                   "(default: none; the likeliest reports and the bundled one each answer, the surest answer wins; "
+                   "`qa list` shows the ids)")
     a.set_defaults(run=cmd_ask)
     s = sub.add_parser("serve", help="start the chat app", description="Example: qa serve --port 7860")
     s.add_argument("--host")

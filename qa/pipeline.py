@@ -162,7 +162,9 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     """Answer a question from the index. Never raises for bad input: the answer says what is wrong.
 
     The question is answered from the report it is about (qa/scope.py): the place or year it names, else
-    `report` (a report id; default the bundled report); naming two places, or 各省, gives one answer per report.
+    `report` (a report id); naming two places, or 各省, gives one answer per report. With neither, in an index of
+    several reports, the reports a whole-index search likes best and the bundled one each answer, and the answer
+    the scorer finds most probable wins.
     `mode` "dense" or "bm25" uses one retriever and never abstains (the baselines); `abstain=False`
     keeps the full pipeline but always answers; `scorer` replaces the committed answer scorer (the
     eval's leave-one-report-out models).
@@ -178,15 +180,34 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
                     lambda doc_id, phrase: any(phrase in p.text for p in index.view([doc_id]).paragraphs.values()))
     if scope.compare:
         return compare(index, question, history, scope, mode, abstain, scorer)
-    view, embedded = index.view(scope.doc_ids), None
-    if scope.reason == "best":  # no place named, none chosen: the report whose text retrieval likes best
-        query, hits, vector = _search(index, text, history, mode)
-        fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER] or hits
-        view = index.view([fitting[0].chunk.doc_id]) if fitting else view
-        embedded = (query.resolved, vector)  # the report's own reading of the question may resolve it alike
-    prepared = prepare(view, question, history, mode, abstain, embedded)
-    chosen = answer_prepared(view, prepared, scorer or scorer_for(index), mode, abstain)
+    scorer = scorer or scorer_for(index)
+    if scope.reason == "best" or (scope.reason == "chosen" and report is None and len(index.documents) > 1):
+        # no place named, none chosen: the reports retrieval likes best (and the bundled one) answer in turn
+        return from_best_report(index, question, history, mode, abstain, scorer, scope.doc_ids if scope.reason == "chosen" else ())
+    view = index.view(scope.doc_ids)
+    chosen = answer_prepared(view, prepare(view, question, history, mode, abstain), scorer, mode, abstain)
     return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
+
+
+def from_best_report(index: Index, question: str, history, mode: str, abstain: bool, scorer: Scorer,
+                     also: tuple[str, ...] = ()) -> Answer:
+    """With no place named and no report chosen, the first ROUTED_REPORTS reports of one whole-index search each
+    answer on their own; the answer the scorer finds most probable wins (a found answer over a refusal)."""
+    text = clean_question(question)
+    query, hits, vector = _search(index, text, history, mode)
+    fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER] or hits
+    reports = list(dict.fromkeys([*also, *(h.chunk.doc_id for h in fitting)]))[:ROUTED_REPORTS + len(also)] or [index.documents[0]["id"]]
+    embedded = (query.resolved, vector)  # a report's own reading of the question may resolve it alike
+    best = None
+    for doc_id in reports:
+        view = index.view([doc_id])
+        chosen = answer_prepared(view, prepare(view, question, history, mode, abstain, embedded), scorer, mode, abstain)
+        if best is None or (chosen.found, chosen.confidence) > (best[0].found, best[0].confidence):
+            best = (chosen, view)
+    return from_report(replace(best[0], question=question if isinstance(question, str) else ""), best[1])
+
+
+ROUTED_REPORTS = 3  # reports tried for a question that names none
 
 
 def answer_prepared(index: Index, prepared: Prepared, scorer: Scorer, mode: str, abstain: bool) -> Answer:

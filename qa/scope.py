@@ -72,7 +72,8 @@ def named_places(documents: Sequence[dict], text: str, term: Callable[[str], boo
             if not _said(word, text, lowered):
                 continue
             at = lowered.find(word.lower())
-            if place == NATIONAL and not word.isascii() and _qualifies(text, at + len(word), word, term):
+            if place == NATIONAL and not word.isascii() and (_qualifies(text, at + len(word), word, term)
+                                                              or _in_compound(text, at, word)):
                 continue
             found[place] = (at, word)
             break
@@ -98,6 +99,14 @@ def by_year(documents: Sequence[dict], text: str) -> list[dict]:
     offset = 0 if AHEAD_WORDS.search(text) else 1  # a report of 2021 reviews 2020 and plans 2021
     year = max(years)
     return [min(dated, key=lambda d: (abs(d["year"] - offset - year), -d["year"]))]
+
+
+def _in_compound(text: str, at: int, word: str) -> bool:
+    """中国 closing a name (数字中国建设峰会, 美丽中国, 健康中国) or opening 中国式现代化 names no report's place."""
+    if word != "中国":
+        return False
+    before, after = text[at - 1 : at], text[at + len(word) : at + len(word) + 1]
+    return bool(before) and "\u4e00" <= before <= "\u9fff" and before not in PARTICLES or after == "式"
 
 
 def _qualifies(text: str, end: int, word: str, term: Callable[[str], bool]) -> bool:
