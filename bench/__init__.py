@@ -8,4 +8,4 @@ Run from the repository root. Results and how they were measured: bench/RESULTS.
 """
 
 # the sections `python -m bench` runs, in this order; their tables appear in bench/RESULTS.md in the same order
-SECTIONS = ("model", "build", "query", "coldstart", "askmem", "growth", "corpus", "search", "hnswtune", "speedups")
+SECTIONS = ("model", "build", "query", "coldstart", "askmem", "growth", "corpus", "routing", "search", "hnswtune", "speedups")
