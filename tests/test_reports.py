@@ -111,21 +111,23 @@ def test_retraining_from_the_repo_reproduces_the_committed_scorer():
 FUJIAN = "provincial-2026/2026_福建省_政府工作报告.csv"
 
 
+def period_of(document, opening: str) -> str:
+    """The period label of the report's paragraph that starts with `opening`."""
+    return next(p.period.label for p in document.paragraphs if p.text.startswith(opening))
+
+
 @needs_shared
 def test_a_report_whose_part_headings_name_no_year_takes_each_parts_period_from_its_opening():
     from eval.sets import index_for
     from qa.pipeline import ask
 
     [document] = read_documents(report_path(FUJIAN))
-    def period(opening: str) -> str:
-        return next(p.period.label for p in document.paragraphs if p.text.startswith(opening))
-
     # 一、一年接着一年干… / 二、一张蓝图绘到底… / 三、一鼓作气勇争先，全力推动“十五五”开好局、起好步
-    assert period("2025年是“十四五”收官之") == "2025年实绩"
-    assert period("初步统计，2025年全省地区") == "2025年实绩"
-    assert period("五年来，我们聚力构建现代化") == "十四五回顾"
-    assert period("“十五五”时期是基本实现社") == "十五五规划"
-    assert period("2026年是“十五五”开局之") == "2026年安排"
+    assert period_of(document, "2025年是“十四五”收官之") == "2025年实绩"
+    assert period_of(document, "初步统计，2025年全省地区") == "2025年实绩"
+    assert period_of(document, "五年来，我们聚力构建现代化") == "十四五回顾"
+    assert period_of(document, "“十五五”时期是基本实现社") == "十五五规划"
+    assert period_of(document, "2026年是“十五五”开局之") == "2026年安排"
     answer = ask(index_for([FUJIAN]), "2025年福建地区生产总值是多少？")
     assert answer.found and "60199.45亿元" in answer.text and answer.period == "2025年实绩"
 
@@ -134,13 +136,9 @@ def test_a_report_whose_part_headings_name_no_year_takes_each_parts_period_from_
 def test_parts_headed_without_numbers_are_parts_with_their_periods():
     # Gansu heads its parts "“十四五”时期工作回顾", "“十五五”时期的主要目标任务", "2026年重点工作": no 一、二、三、
     [document] = read_documents(report_path("provincial-2026/2026_甘肃省_政府工作报告.csv"))
-
-    def period(opening: str) -> str:
-        return next(p.period.label for p in document.paragraphs if p.text.startswith(opening))
-
-    assert period("“十四五”时期是甘肃发展") == "十四五回顾"
-    assert period("刚刚过去的2025年") == "2025年实绩"
-    assert period("“十五五”时期是我国基本实现") == "十五五规划"
-    assert period("经济社会发展的主要预期目标是") == "2026年安排"
+    assert period_of(document, "“十四五”时期是甘肃发展") == "十四五回顾"
+    assert period_of(document, "刚刚过去的2025年") == "2025年实绩"
+    assert period_of(document, "“十五五”时期是我国基本实现") == "十五五规划"
+    assert period_of(document, "经济社会发展的主要预期目标是") == "2026年安排"
     heading = next(p for p in document.paragraphs if p.text == "2026年重点工作")
     assert heading.kind == "heading" and heading.heading_path == ("2026年重点工作",)
