@@ -31,6 +31,9 @@ SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
+# "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
+FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
+ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
 FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.IGNORECASE)
 # Questions about the report itself, answered from its byline rather than its body.
 ABOUT_SPEAKER = re.compile(
@@ -118,6 +121,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
+        or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
     )
     resolved = asked
     if is_followup:

@@ -56,6 +56,12 @@ def test_follow_ups_carry_topic_and_period(real_index):
     assert "6.5%" in revenue.text and revenue.period == "2020年实绩"
 
 
+def test_a_third_turn_keeps_the_latest_period_and_the_measure(real_index):
+    history = ["2020年杭州地区生产总值增长了多少？", "那2021年呢？"]
+    answer = ask(real_index, "一般公共预算收入呢？", history)  # a thing and 呢: the question asked before, of it
+    assert answer.found and "7%" in answer.text and "一般公共预算收入" in answer.text and answer.period == "2021年安排"
+
+
 def test_english_question_quotes_the_chinese_source(real_index):
     answer = ask(real_index, "How much did Hangzhou's GDP grow in 2020?")
     assert "3.9%" in answer.text
