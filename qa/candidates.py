@@ -257,14 +257,23 @@ def _tokens_of(text: str) -> frozenset[str]:
 def _weights(index: Index, words: tuple[str, ...]) -> tuple[dict[str, float], float]:
     """Each countable topic word's idf weight, and their sum: the same for every candidate of a question,
     so kept on the index (a few hundred questions' worth) instead of recomputed per candidate."""
-    cache = index.__dict__.setdefault("_topic_weights", {})
-    if words not in cache:
-        if len(cache) > 1024:
-            cache.clear()
+    def make() -> tuple[dict[str, float], float]:
         kept = [t for t in words if has_cjk(t) or any(ch.isdigit() for ch in t)]
         weight = {t: idf(index, t) or max_idf(index) for t in kept}
-        cache[words] = (weight, sum(weight.values()))
-    return cache[words]
+        return weight, sum(weight.values())
+
+    return _kept_on(index, "_topic_weights", words, make, bound=1024)
+
+
+def _kept_on(index: Index, name: str, key, make, bound: int):
+    """make(), kept on the index under `name` and `key` (an index's reports do not change under it); the store is
+    emptied past `bound` entries, so a long-running app does not grow without end."""
+    store = index.__dict__.setdefault(name, {})
+    if key not in store:
+        if len(store) > bound:
+            store.clear()
+        store[key] = make()
+    return store[key]
 
 
 def max_idf(index: Index) -> float:
@@ -354,13 +363,8 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
 
 def _sibling_measure(index: Index, query: Query, figure) -> bool:
     """Whether the figure measures a sibling of what is asked (below); once per question and indicator."""
-    cache = index.__dict__.setdefault("_siblings", {})
-    key = (query.resolved, query.bridged, figure.indicator)
-    if key not in cache:
-        if len(cache) > 16384:
-            cache.clear()
-        cache[key] = _is_sibling_measure(index, query, figure)
-    return cache[key]
+    return _kept_on(index, "_siblings", (query.resolved, query.bridged, figure.indicator),
+                    lambda: _is_sibling_measure(index, query, figure), bound=16384)
 
 
 def _is_sibling_measure(index: Index, query: Query, figure) -> bool:

@@ -93,12 +93,9 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
         fused[top] += BM25_WEIGHT * bm25_scores[top] / bm25_scores[top[0]]
     candidates = np.flatnonzero(fused)
     if mode == "hybrid":
-        fits: dict[int, float] = {}  # paragraphs share a handful of period objects: each one's fit once a question
         for row in candidates:
             period = index.paragraphs[index.chunks[row].paragraph_id].period
-            if (key := id(period)) not in fits:
-                fits[key] = period_fit(period, query.years) if query.years else tense_fit(period, query.looks_ahead)
-            fused[row] *= fits[key]
+            fused[row] *= period_fit(period, query.years) if query.years else tense_fit(period, query.looks_ahead)
     order = candidates[np.lexsort((candidates, -fused[candidates]))][:k]  # ties broken by position: deterministic
     return [
         Hit(

@@ -124,8 +124,8 @@ def _lines_with_spans(text: str):
 def _unnumbered_part(body: str, year: int | None, paragraphs: list) -> bool:
     """A part heading without a number: after the opening address, a short line that is no sentence and names a
     period ("“十四五”时期工作回顾", "“十五五”时期的主要目标任务", "2026年重点工作")."""
-    return (any(p.kind == "paragraph" for p in paragraphs) and len(body) <= MAX_HEADING_CHARS
-            and not re.search(r"[。；：:！？!?，]", body) and period_for_part(body, year).kind != "general")
+    return (len(body) <= MAX_HEADING_CHARS and not re.search(r"[。；：:！？!?，]", body)
+            and period_for_part(body, year).kind != "general" and any(p.kind == "paragraph" for p in paragraphs))
 
 
 def _heading_text(line: str) -> str:
