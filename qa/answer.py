@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.candidates import Candidate
-from qa.figures import extract_figures
+from qa.figures import figures_in
 from qa.index import Index
 from qa.lists import ReportList
 from qa.query import Query
@@ -132,7 +132,7 @@ def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer,
         return not_found(query, hits, **signals)
     start, end = best.extract
     extract = best.text
-    marks = tuple((f.start, f.end) for f in extract_figures(extract)) if query.wants_figure else ()
+    marks = tuple((f.start, f.end) for f in figures_in(extract)) if query.wants_figure else ()
     others = [h for h in one_per_paragraph(hits[:3]) if h.paragraph.id != best.hit.paragraph.id]
     citations = (citation(best.hit, (start, end)),) + tuple(citation(h) for h in others)
     return Answer(query.asked, query.resolved, extract, marks, True, citations,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
-from qa.figures import extract_figures, is_change_rate, measure_of
+from qa.figures import figures_in, is_change_rate, measure_of
 from qa.index import Index
 from qa.lists import asks_for_list
 from qa.query import GENERIC_ASKS, Query, strip_period
@@ -66,8 +67,23 @@ class Candidate:
         return self.features[FEATURES.index(name)]
 
 
-def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
-    """Every sentence of the best-ranked hits, narrowed to its answering clauses, with its features."""
+Readings = dict  # (paragraph id, sentence start, end) -> Reading, for one question
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one sentence says to one question, whatever rank its chunk has: the extract and the features that
+    depend on the words alone. Made ahead, while the question is still being embedded (read_ahead)."""
+
+    extract: tuple[int, int]
+    features: tuple[float, ...]  # in FEATURES order; 0 where a feature is not the sentence's alone
+    coverage: float
+
+
+def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None) -> list[Candidate]:
+    """Every sentence of the best-ranked hits, narrowed to its answering clauses, with its features. `readings`:
+    sentences already read for this question (read_ahead); the rest are read now and added to it."""
+    readings = {} if readings is None else readings
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
         offset = hit.chunk.start - hit.paragraph.start
@@ -76,41 +92,70 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             rows.append((rank, hit, offset + a, offset + b, cosine))
     if not rows:
         return []
+    reader = _reader(index, query)
+    for _, hit, a, b, _ in rows:
+        if (hit.paragraph.id, a, b) not in readings:
+            readings[hit.paragraph.id, a, b] = reader(hit.paragraph, a, b)
     cosines = [r[4] for r in rows]
     low, high = min(cosines), max(cosines)
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
-    unknown = _unknown_share(index, query)
+    best_coverage = max(readings[h.paragraph.id, a, b].coverage for _, h, a, b, _ in rows)
+    asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
+    out = []
+    for rank, hit, a, b, cosine in rows:
+        reading = readings[hit.paragraph.id, a, b]
+        features = list(reading.features)
+        for slot, value in zip(_ASKED_SLOTS, asked):
+            features[slot] = value
+        for slot, value in zip(_RANKED_SLOTS, (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense,
+                                               hit.score / top_score, hit.bm25 / top_bm25, 1.0 / (rank + 1))):
+            features[slot] = float(value)
+        out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
+    return out
+
+
+# the features not of a sentence alone, set once its rank is known: of the question, and of the ranking
+_ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "followup", "best_cosine", "best_coverage"))
+_RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank"))
+
+
+def read_ahead(index: Index, query: Query, chunks, readings: Readings, until: float) -> None:
+    """Read the sentences of `chunks` ((chunk, paragraph) pairs, likeliest first) into `readings` until the clock
+    (time.perf_counter) reaches `until`: the chunks BM25 ranks first, read while the question's vector is made."""
+    reader = _reader(index, query)
+    for chunk, paragraph in chunks:
+        offset = chunk.start - paragraph.start
+        for a, b in _sentences(chunk.text):
+            if time.perf_counter() >= until:  # a sentence read for the first time may take a millisecond
+                return
+            if (paragraph.id, offset + a, offset + b) not in readings:
+                readings[paragraph.id, offset + a, offset + b] = reader(paragraph, offset + a, offset + b)
+
+
+def _reader(index: Index, query: Query):
+    """A function reading one sentence (paragraph, start, end) for this question: what is looked up once a
+    question (its weights, bigrams, whether it asks for a list) is looked up here, once."""
     grams = question_bigrams(query)
-    english = float(not has_cjk(query.asked))
     wants_list = asks_for_list(query)
     cover = coverer(index, query)
-    coverages = [cover(hit.paragraph.text[a:b]) for _, hit, a, b, _ in rows]
-    opening_names_year = {h.paragraph.id: _names_year(query, _opening(h.paragraph.text)) for h in hits[:SENTENCE_POOL]}
-    best_coverage = max(coverages)
-    out = []
-    for (rank, hit, a, b, cosine), cov in zip(rows, coverages):
-        text = hit.paragraph.text
+
+    def read(paragraph, a: int, b: int) -> Reading:
+        text = paragraph.text
         sentence = text[a:b]
         extract = _trim(text, *_narrow(query, text, a, b, cover))
         piece = text[extract[0] : extract[1]]
-        fit = period_fit(hit.paragraph.period, query.years) if query.years else 1.0
-        figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in piece]
+        fit = period_fit(paragraph.period, query.years) if query.years else 1.0
+        figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, piece) if query.wants_count else 1.0
         values = {
-            "coverage": cov,
-            "coverage_heading": cover(sentence + " " + hit.paragraph.heading),
+            "coverage": cover(sentence),
+            "coverage_heading": cover(sentence + " " + paragraph.heading),
             "coverage_extract": cover(piece),
             "bigrams": bigram_overlap(grams, sentence),
-            "cosine": cosine,
-            "closeness": (cosine - low) / (high - low) if high > low else 0.0,
-            "chunk_cosine": hit.dense,
-            "fused": hit.score / top_score,
-            "bm25": hit.bm25 / top_bm25,
-            "rank": 1.0 / (rank + 1),
             "period_exact": float(fit == PERIOD_EXACT),
             "period_other": float(fit == PERIOD_OTHER),
-            "tense_fit": float(not query.years and tense_fit(hit.paragraph.period, query.looks_ahead) > 1),
+            "tense_fit": float(not query.years and tense_fit(paragraph.period, query.looks_ahead) > 1),
             "asks_met": _asks_met(query, sentence),
             "has_figure": float(bool(figures)),
             "wants_figure_no_figure": float(query.wants_figure and not figures),
@@ -119,25 +164,21 @@ def candidates(index: Index, query: Query, hits: list[Hit]) -> list[Candidate]:
             "measure_named": float(query.wants_count and any(_measures(query, sentence, f) for f in figures)),
             "unit_missing": float(bool(query.unit) and not any(query.unit in f.unit for f in figures)),
             "day_missing": float(query.asks_day and not DAY.search(piece)),
-            "end_level": float(_end_level(query, hit, sentence, figures)),
-            "front": float(hit.paragraph.kind in ("front", "title")),
+            "end_level": float(_end_level(query, paragraph, sentence, figures)),
+            "front": float(paragraph.kind in ("front", "title")),
             "short": float(len(piece) - ((m := SALUTATION.match(piece)) and m.end() or 0) < 8),  # 各位代表，在此 …
             "list_announce": float(piece.rstrip().endswith("：") or sentence.rstrip().endswith("：")),
             "log_len": math.log1p(len(piece)) / 5,
-            "unknown_topic": unknown,
-            "best_cosine": high,
-            "best_coverage": best_coverage,
-            "english": english,
-            "followup": float(query.is_followup),
-            "year_named": float(_names_year(query, sentence) or opening_names_year[hit.paragraph.id]),
+            "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
             "other_year_named": float(_names_other_year(query, sentence)),
             "sibling_measure": float(query.wants_count and bool(figures)
                                      and all(_sibling_measure(index, query, f) for f in figures)),
             # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
         }
-        out.append(Candidate(hit, a, b, extract, tuple(map(float, map(values.__getitem__, FEATURES)))))
-    return out
+        return Reading(extract, tuple(float(values.get(name, 0.0)) for name in FEATURES), values["coverage"])
+
+    return read
 
 
 def _opening(text: str) -> str:
@@ -155,9 +196,9 @@ def _names_other_year(query: Query, text: str) -> bool:
     return any(not query.years[0] <= y <= query.years[1] for y in _years_named(text))
 
 
-def _end_level(query: Query, hit: Hit, sentence: str, figures) -> bool:
+def _end_level(query: Query, paragraph, sentence: str, figures) -> bool:
     """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year."""
-    period = hit.paragraph.period
+    period = paragraph.period
     return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
                 and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(sentence))
 
@@ -243,12 +284,6 @@ def _years_named(text: str) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=16384)
-def _figures_of(text: str) -> tuple:
-    """Each candidate sentence is read for figures several times per ask."""
-    return tuple(extract_figures(text))
-
-
-@lru_cache(maxsize=16384)
 def _tokens_of(text: str) -> frozenset[str]:
     """Report sentences recur from question to question: jieba once per sentence, not per ask."""
     return frozenset(tokenize(text))
@@ -282,12 +317,12 @@ def max_idf(index: Index) -> float:
 
 
 def _has_figure(text: str) -> bool:
-    return bool(_figures_of(text))
+    return bool(figures_in(text))
 
 
 def _measures_asked(query: Query, sentence: str) -> bool:
     """A figure of the sentence measures what the question names (the figures table's indicator)."""
-    return any(_measures(query, sentence, f) for f in _figures_of(sentence))
+    return any(_measures(query, sentence, f) for f in figures_in(sentence))
 
 
 def _asks_met(query: Query, text: str) -> float:
@@ -345,7 +380,7 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
     A rate of change ("增长3.9%") does not answer a question about a level ("总量是多少").
     The factors are features for the scorer, not thresholds.
     """
-    figures = [f for f in _figures_of(sentence) if sentence[f.start : f.end] in extract]
+    figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in extract]
     if not figures:
         return 0.0
     fit = 1.0

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +30,14 @@ class Embedder:
     model_id: str
     model: object = field(repr=False)
     batch_threads: int = 0  # torch threads for embedding many passages; 0 = torch's default (all cores)
+    def query_seconds(self) -> float:
+        return 0.0  # embed_query_soon has finished by the time it returns
+
+    def embed_query_soon(self, question: str) -> Future:
+        """The question's vector, as a finished Future: torch runs in the caller's thread."""
+        done: Future = Future()
+        done.set_result(self.embed_queries([question])[0])
+        return done
 
     @property
     def dim(self) -> int:
@@ -67,6 +78,12 @@ def _in_batches(texts: list[str], encode: Callable[[list[str]], np.ndarray], dim
     return np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
 
+def _pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over the attention mask, L2-normalized: sentence-transformers' pooling of this model."""
+    pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
+    return np.ascontiguousarray(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12), dtype=np.float32)
+
+
 def _use_threads(count: int) -> None:
     import torch
 
@@ -90,6 +107,38 @@ class OnnxEmbedder:
     dim: int
     batch_threads: int = 0  # onnxruntime threads for many passages; 0 = every core
     sessions: dict = field(default_factory=dict, repr=False)  # intra-op threads -> session, made on first use
+    workers: dict = field(default_factory=dict, repr=False)  # the thread pool of embed_query_soon, made on first use
+
+    def embed_query_soon(self, question: str) -> Future:
+        """The question's vector, made while the caller goes on: the model runs on a worker thread, outside Python's
+        lock, so the caller's Python runs on the second core meanwhile.
+
+        Only the model's run is on the worker, and this returns once it has begun: a thread that needs Python's
+        lock waits for the holder to let go of it, up to 5 ms (sys.getswitchinterval), so the tokenizing and the
+        pooling, which need it, stay here. Up to one worker a core: the app's visitors still embed side by side."""
+        ids, mask = self._tokenized([self.prompts.get("query", "") + question])
+        session = self._session(QUERY_THREADS)
+        begun = threading.Event()
+
+        def run():
+            begun.set()
+            spent = time.thread_time()  # this thread's CPU time: not the wait for the lock after the model's run
+            hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            self.workers["seconds"] = time.thread_time() - spent
+            return hidden
+
+        pool = self.workers.get("pool") or self.workers.setdefault(
+            "pool", ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="embed"))
+        running = pool.submit(run)
+        begun.wait()
+        vector: Future = Future()
+        running.add_done_callback(lambda f: vector.set_exception(f.exception()) if f.exception()
+                                  else vector.set_result(_pooled(f.result(), mask)[0]))
+        return vector
+
+    def query_seconds(self) -> float:
+        """How long the model's last background run took (0 before the first): the time the caller has to spare."""
+        return self.workers.get("seconds", 0.0)
 
     def embed_queries(self, questions: Sequence[str]) -> np.ndarray:
         return self._encode([self.prompts.get("query", "") + q for q in questions], QUERY_THREADS)
@@ -106,15 +155,16 @@ class OnnxEmbedder:
     def _encode(self, texts: list[str], threads: int) -> np.ndarray:
         parts = []
         for begin in range(0, len(texts), BATCH_SIZE):  # padding to the longest of 8, not of all
-            encodings = self.tokenizer.encode_batch(texts[begin : begin + BATCH_SIZE])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            hidden = self._session(threads).run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1)
-            parts.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
+            ids, mask = self._tokenized(texts[begin : begin + BATCH_SIZE])
+            parts.append(_pooled(self._session(threads).run(None, {"input_ids": ids, "attention_mask": mask})[0], mask))
         if not parts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    def _tokenized(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(texts)
+        return (np.array([e.ids for e in encodings], dtype=np.int64),
+                np.array([e.attention_mask for e in encodings], dtype=np.int64))
 
     def _session(self, threads: int):
         if threads not in self.sessions:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # fmt: off
 _MEASURES = sorted(
@@ -103,6 +104,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if a < b:
             spans.append((a, b))
     return spans
+
+
+@lru_cache(maxsize=16384)
+def figures_in(text: str) -> tuple[Figure, ...]:
+    """`extract_figures`, kept: report sentences are read for figures again and again, question after question."""
+    return tuple(extract_figures(text))
 
 
 def extract_figures(text: str) -> list[Figure]:

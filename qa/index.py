@@ -62,6 +62,14 @@ class Index:
         return self.sentence_vectors[self.sentence_offsets[row] : self.sentence_offsets[row + 1]] @ query_vector
 
     @cached_property
+    def chunk_periods(self) -> tuple[tuple, np.ndarray]:
+        """The distinct periods of the chunks' paragraphs, and each chunk's place among them: retrieval weighs
+        each period once a question, not each chunk."""
+        periods = list(dict.fromkeys(self.paragraphs[c.paragraph_id].period for c in self.chunks))
+        where = {p: i for i, p in enumerate(periods)}
+        return tuple(periods), np.array([where[self.paragraphs[c.paragraph_id].period] for c in self.chunks], dtype=np.int64)
+
+    @cached_property
     def token_idf(self) -> dict[str, float]:
         """BM25's idf of each token over the chunks, read once from its score matrix."""
         indptr, n = self.bm25.scores["indptr"], len(self.chunks)

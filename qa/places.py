@@ -71,11 +71,29 @@ def other_place(question: str, places: tuple[str, ...], mentioned) -> str:
     """A province-level place the question names that the reports are not about and never mention
     (`mentioned(word)` says whether the reports' text has a word); "" if none."""
     own = scope_words(places)
-    lowered = question.lower()
-    for full, short, english in provinces():
-        said = next((w for w in (full, short) if w and w in question), "")
-        if not said and english and re.search(rf"\b{english}\b", lowered):
-            said = english
-        if said and said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short)):
+    names, pattern = _province_names()
+    for said in dict.fromkeys(m.group() for m in pattern.finditer(question)):
+        full, short = names[said.lower()]
+        if said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short)):
             return full
     return ""
+
+
+@cache
+def _province_names() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
+    """Each province-level name (lowercased) -> (full, short) name, and one pattern finding any of them: one
+    scan of a question, not one a province. English names match as whole words, in any case."""
+    names: dict[str, tuple[str, str]] = {}
+    chinese, english = [], []
+    for full, short, eng in provinces():
+        for word in (full, short):
+            if word:
+                names.setdefault(word, (full, short))
+                chinese.append(word)
+        if eng:
+            names.setdefault(eng.lower(), (full, short))
+            english.append(eng)
+    alternatives = [re.escape(w) for w in sorted(chinese, key=len, reverse=True)]
+    alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
+    return names, re.compile("|".join(alternatives))
+

@@ -109,13 +109,18 @@ def strip_period(text: str) -> str:
     return text.strip()
 
 
+def as_asked(question: str) -> str:
+    """The question as parse reads it; with no earlier question, also what it resolves to (and is embedded as)."""
+    return normalize(question).strip()
+
+
 def parse(question: str, history: Sequence[str] = (), doc_year: int | None = None,
           vocabulary: Container[str] = (), scope: Container[str] = ()) -> Query:
     """Analyse a question in the light of the user's earlier questions (oldest first). With the
     index's `vocabulary`, a word jieba glued together that the report never uses is read as the
     part the report does use ("多少个托位" -> 个托位 -> 托位). Words in `scope` (the report's own place:
     江苏, 全省) say where, not what: they are not the topic."""
-    asked = normalize(question).strip()
+    asked = as_asked(question)
     previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]

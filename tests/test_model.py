@@ -257,6 +257,16 @@ def test_onnx_int8_embeds_like_torch(st_model, onnx_embedder, report_chunks):
     assert same_top1 >= 0.7
 
 
+def test_a_question_embedded_in_the_background_is_the_same_vector(onnx_embedder):
+    """ask embeds on a worker thread while it reads the report: the vector must be the one embed_queries makes."""
+    questions = _questions()[:6]
+    pending = [onnx_embedder.embed_query_soon(q) for q in questions]  # several at once, as the app's visitors do
+    together = np.array([p.result() for p in pending])
+    # one at a time, as ask embeds (int8 scales are per batch: a batch of six rounds a little differently)
+    assert np.array_equal(together, np.array([onnx_embedder.embed_queries([q])[0] for q in questions]))
+    assert onnx_embedder.query_seconds() > 0
+
+
 def test_backend_is_a_setting_and_changes_the_model_id(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_BACKEND", "torch")
     assert Settings.from_env().backend == "torch"

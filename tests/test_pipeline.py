@@ -191,3 +191,16 @@ def test_a_level_asked_is_not_answered_with_a_growth_rate(real_index):
     assert level.found and "1.61万亿元" in level.text and "3.9%" not in level.text
     assert "3.9%" in ask(real_index, "杭州2020年的GDP增长了多少？").text
     assert "7%" in ask(real_index, "2021年杭州地区生产总值的目标是多少？").text  # a target may be a growth rate
+
+
+def test_sentences_read_while_the_question_is_embedded_give_the_same_candidates(real_index):
+    """prepare reads the chunks BM25 likes best during the embedding; the candidates must be those read afterwards."""
+    from qa.candidates import candidates
+    from qa.pipeline import prepare
+
+    for question in ("2020年杭州地区生产总值增长多少？", "去年网络零售额多少？", "今年要建多少个未来社区？"):
+        prepared = prepare(real_index, question)
+        assert prepared.pool, question
+        afresh = candidates(real_index, prepared.query, prepared.hits)
+        assert [(c.hit.chunk.id, c.start, c.extract, c.features) for c in prepared.pool] == \
+               [(c.hit.chunk.id, c.start, c.extract, c.features) for c in afresh]

@@ -17,6 +17,7 @@ import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -191,6 +192,14 @@ def test_a_question_over_the_time_limit_stops_before_answer_extraction(real_inde
         def embed_queries(self, questions):
             time.sleep(0.3)
             return model.embed_queries(questions)
+
+        def embed_query_soon(self, question):
+            done = Future()
+            done.set_result(self.embed_queries([question])[0])
+            return done
+
+        def query_seconds(self):
+            return 0.3
 
     monkeypatch.setattr(real_index, "embedder", SlowEmbedder())
     monkeypatch.setattr(pipeline, "TIME_LIMIT_S", 0.2)
