@@ -22,7 +22,7 @@ from qa.files import file_sha256
 from qa.index import Index
 from qa.lists import find_list
 from qa.onnx_model import model_id_for
-from qa.places import SUFFIX, other_place, scope_words
+from qa.places import SUFFIX, is_place_name, other_city, other_place, scope_words
 from qa.query import MAX_QUESTION_CHARS, Query, as_asked, is_meaningful, is_small_talk, parse
 from qa.retrieval import (
     PERIOD_OTHER,
@@ -295,7 +295,13 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
         hits = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
     if mode == "hybrid" and (found := find_list(index, query, hits)) is not None:
         return Prepared(query, hits, [], replace(list_answer(query, found), question=raw))
-    return Prepared(query, hits, candidates(index, query, hits, readings))
+    pool = candidates(index, query, hits, readings)
+    city, names = other_city(query.resolved, report_places(index))
+    if city and mode == "hybrid" and abstain:  # "宁波GDP目标" of Hangzhou's report: only a sentence naming 宁波 answers
+        pool = [c for c in pool if any(n in c.hit.paragraph.text[c.start : c.end] for n in names)]
+        if not pool:
+            return Prepared(query, hits, [], replace(not_found(query, hits, f"关于{city}的内容"), question=raw))
+    return Prepared(query, hits, pool)
 
 
 def not_a_question(index: Index, raw: str) -> Answer | None:
@@ -335,9 +341,10 @@ def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
 
 
 def knows_any_word(index: Index, query: Query) -> bool:
-    """Whether the report uses any word of the question (or of its vocabulary bridges). A question of three or
-    more English words may still be found by meaning alone."""
-    vocab, words = index.bm25.vocab_dict, (*query.topic, *query.bridged)
+    """Whether the report uses any word of the question (or of its vocabulary bridges) besides place names (a report
+    names its cities, but has nothing on "明天长沙天气"). A question of three or more English words may still be
+    found by meaning alone."""
+    vocab, words = index.bm25.vocab_dict, [t for t in (*query.topic, *query.bridged) if not is_place_name(t)]
     if not words or any(t in vocab for t in words):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3

@@ -97,3 +97,40 @@ def _province_names() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
     alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
     return names, re.compile("|".join(alternatives))
 
+
+def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """A prefecture-level city the question names that is not the reports' own place, and the names it goes by
+    (宁波市, 宁波, Ningbo); ("", ()) if none. A report speaks of its province's cities ("长沙获批…"), but a figure
+    of the whole province or of its own city does not answer a question about another city."""
+    own = scope_words(places)
+    names, pattern = _city_names()
+    for said in dict.fromkeys(m.group() for m in pattern.finditer(question)):
+        city = names[said.lower()]
+        if said.lower() not in own and city not in own:
+            return city, tuple(w for w in names_of(city) if w.lower() not in own)
+    return "", ()
+
+
+def is_place_name(word: str) -> bool:
+    """Whether a word is the name of a province-level place or a prefecture-level city (杭州, 江苏省, ningbo)."""
+    return word.lower() in _province_names()[0] or word.lower() in _city_names()[0]
+
+
+@cache
+def _city_names() -> tuple[dict[str, str], re.Pattern]:
+    """Each city name (full, short of two characters or more, English; lowercased) -> the city's full name, and
+    one pattern finding any of them (English names as whole words, in any case)."""
+    names: dict[str, str] = {}
+    chinese, english = [], []
+    for city, _, eng in _city_rows():
+        short = CITY_SUFFIX.sub("", city)
+        for word in (city, short if len(short) >= 2 else ""):
+            if word and word not in _province_names()[0]:  # 吉林 is a province's name first
+                names.setdefault(word, city)
+                chinese.append(word)
+        if eng and eng.lower() not in _province_names()[0]:
+            names.setdefault(eng.lower(), city)
+            english.append(eng)
+    alternatives = [re.escape(w) for w in sorted(chinese, key=len, reverse=True)]
+    alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
+    return names, re.compile("|".join(alternatives))

@@ -178,8 +178,17 @@ def _names_a_thing(text: str) -> bool:
 
     _jieba()  # initialized quietly
     words = [(w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(("m", "q", "u", "r", "d", "p", "c", "y"))
-             and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and w not in GENERIC_ASKS]
+             and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and not _asks_a_kind(w)]
     return len(words) >= 2 or any(flag.startswith(_THING_TAGS) for _, flag in words)
+
+
+def _asks_a_kind(word: str) -> bool:
+    """A kind of value rather than a thing: 目标, or a plan word heading a compound (控制目标, 年度计划); 出口总额
+    still names 出口."""
+    return word in GENERIC_ASKS or word.endswith(PLAN_WORDS)
+
+
+PLAN_WORDS = ("目标", "预期", "计划", "打算")
 
 
 @cache

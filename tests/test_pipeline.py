@@ -204,3 +204,15 @@ def test_sentences_read_while_the_question_is_embedded_give_the_same_candidates(
         afresh = candidates(real_index, prepared.query, prepared.hits)
         assert [(c.hit.chunk.id, c.start, c.extract, c.features) for c in prepared.pool] == \
                [(c.hit.chunk.id, c.start, c.extract, c.features) for c in afresh]
+
+
+def test_another_citys_figure_is_refused_not_answered_with_hangzhous(real_index):
+    answer = ask(real_index, "宁波今年地区生产总值增长目标是多少？")
+    assert not answer.found and "宁波" in answer.text
+    assert ask(real_index, "今年地区生产总值增长目标是多少？").found  # the same question of Hangzhou
+
+
+def test_a_follow_up_asking_for_the_target_keeps_the_measure(real_index):
+    """"今年的控制目标呢" names a kind of value (a target), not a new thing: the measure asked before stays."""
+    answer = ask(real_index, "今年的控制目标呢？", history=["2020年杭州市区臭氧浓度下降了多少？"])
+    assert answer.found and "175微克/立方米" in answer.text and answer.period == "2021年安排"

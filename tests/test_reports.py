@@ -142,3 +142,20 @@ def test_parts_headed_without_numbers_are_parts_with_their_periods():
     assert period_of(document, "经济社会发展的主要预期目标是") == "2026年安排"
     heading = next(p for p in document.paragraphs if p.text == "2026年重点工作")
     assert heading.kind == "heading" and heading.heading_path == ("2026年重点工作",)
+
+
+HUNAN = "provincial-2026/2026_湖南省_政府工作报告.csv"
+
+
+@needs_shared
+def test_a_question_about_one_of_the_provinces_cities_is_answered_only_where_the_report_names_it():
+    from eval.sets import index_for
+    from qa.pipeline import ask
+
+    index = index_for([HUNAN])
+    named = ask(index, "长沙获批了哪个和中欧班列有关的中心？")
+    assert named.found and "长沙" in named.text and "集结中心" in named.text
+    whole_province = ask(index, "长沙去年地区生产总值是多少？")  # the report gives the province's, not 长沙's
+    assert not whole_province.found
+    weather = ask(index, "明天长沙天气怎么样？")  # the report names 长沙, but says nothing of weather
+    assert not weather.found
