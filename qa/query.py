@@ -27,7 +27,7 @@ LATEST = re.compile(r"现在|目前|当前|眼下|如今|\b(?:now|currently|at p
 # A result asked for, not a plan: "2021年实际增长多少" is not answered by 2021's target.
 ACTUAL = re.compile(r"实际|实现了|完成了|做到了|达到了|\bactual(?:ly)?\b", re.IGNORECASE)
 SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
-SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧~]+")
+SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧啦~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)

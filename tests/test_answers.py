@@ -12,7 +12,7 @@ from qa.pipeline import ask
 from qa.scorer import SCORER_PATH, load_scorer
 
 
-@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "谢谢"])
+@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "谢谢", "谢谢啦", "好的，谢谢"])
 def test_a_greeting_gets_a_welcome_not_a_report_sentence(real_index, greeting):
     answer = ask(real_index, greeting)
     assert not answer.found and not answer.citations
