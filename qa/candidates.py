@@ -148,13 +148,14 @@ def _reader(index: Index, query: Query):
         fit = period_fit(paragraph.period, query.years) if query.years else 1.0
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, piece) if query.wants_count else 1.0
+        end_level = _end_level(query, paragraph, sentence, figures)  # the sentence's own time is the year asked
         values = {
             "coverage": cover(sentence),
             "coverage_heading": cover(sentence + " " + paragraph.heading),
             "coverage_extract": cover(piece),
             "bigrams": bigram_overlap(grams, sentence),
-            "period_exact": float(fit == PERIOD_EXACT),
-            "period_other": float(fit == PERIOD_OTHER),
+            "period_exact": float(fit == PERIOD_EXACT or end_level),
+            "period_other": float(fit == PERIOD_OTHER and not end_level),
             "tense_fit": float(not query.years and tense_fit(paragraph.period, query.looks_ahead) > 1),
             "asks_met": _asks_met(query, sentence),
             "has_figure": float(bool(figures)),
@@ -164,15 +165,15 @@ def _reader(index: Index, query: Query):
             "measure_named": float(query.wants_count and any(_measures(query, sentence, f) for f in figures)),
             "unit_missing": float(bool(query.unit) and not any(query.unit in f.unit for f in figures)),
             "day_missing": float(query.asks_day and not DAY.search(piece)),
-            "end_level": float(_end_level(query, paragraph, sentence, figures)),
+            "end_level": float(end_level),
             "front": float(paragraph.kind in ("front", "title")),
             "short": float(len(piece) - ((m := SALUTATION.match(piece)) and m.end() or 0) < 8),  # 各位代表，在此 …
             "list_announce": float(piece.rstrip().endswith("：") or sentence.rstrip().endswith("：")),
             "log_len": math.log1p(len(piece)) / 5,
             "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
             "other_year_named": float(_names_other_year(query, sentence)),
-            "sibling_measure": float(query.wants_count and bool(figures)
-                                     and all(_sibling_measure(index, query, f) for f in figures)),
+            "sibling_measure": min((_sibling_measure(index, query, f) for f in figures), default=0.0)
+            if query.wants_count else 0.0,
             # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
         }
@@ -254,15 +255,17 @@ def coverage(index: Index, query: Query, text: str) -> float:
 def coverer(index: Index, query: Query):
     """`coverage` of one question, as a function of the text: its weights are looked up once, not once a text
     (a question's candidates ask it about a hundred times)."""
-    weight, total = _weights(index, query.topic)
     bridge_sets = query.bridge_sets
+    # a topic word said by a glossary word (gdp, 网上卖东西) is also said by any of that word's report terms
+    said_by = {t: [terms for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key] for t in query.topic}
+    weight, total = _weights(index, query.topic)
 
     def cover(text: str) -> float:
         present = _tokens_of(text)
-        share = sum(w for t, w in weight.items() if t in present) / total if total else 0.0
-        if bridge_sets:  # the bridges (GDP -> 地区生产总值 / 经济总量 …) that the text says in one of their ways
-            share = max(share, sum(any(term in text for term in terms) for terms in bridge_sets) / len(bridge_sets))
-        return share
+        if not total:  # an English question: only its bridges (GDP -> 地区生产总值 / 经济总量 …) can be found
+            return sum(any(term in text for term in terms) for terms in bridge_sets) / len(bridge_sets) if bridge_sets else 0.0
+        return sum(w for t, w in weight.items()
+                   if t in present or any(term in text for terms in said_by.get(t, ()) for term in terms)) / total
 
     return cover
 
@@ -396,16 +399,17 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
     return fit
 
 
-def _sibling_measure(index: Index, query: Query, figure) -> bool:
-    """Whether the figure measures a sibling of what is asked (below); once per question and indicator."""
+def _sibling_measure(index: Index, query: Query, figure) -> float:
+    """How surely the figure measures a sibling of what is asked (below); once per question and indicator."""
     return _kept_on(index, "_siblings", (query.resolved, query.bridged, figure.indicator),
                     lambda: _is_sibling_measure(index, query, figure), bound=16384)
 
 
-def _is_sibling_measure(index: Index, query: Query, figure) -> bool:
+def _is_sibling_measure(index: Index, query: Query, figure) -> float:
     """The figure and the question each narrow the same measure in their own way (货物出口 vs
     服务外包出口额, 臭氧浓度 vs PM2.5年均浓度): the figure has a rare modifier the question does not use,
-    the question has rare words of its own just before the measure, and they share none."""
+    the question has rare words of its own just before the measure, and they share none. 1.0 when the question's
+    are words of the report, 0.5 when none is; 0.0 otherwise."""
     head, modifier = _split_indicator(figure.indicator)
     if not modifier:
         return False
@@ -414,8 +418,16 @@ def _is_sibling_measure(index: Index, query: Query, figure) -> bool:
     run = CJK_RUN_AT_END.search(query.resolved[:at]) if at > 0 else None
     asked_modifiers = _modifiers(index, strip_period(run.group()), unknown=True) if run else set()
     wording = query.resolved + " " + " ".join(query.bridged)
-    return (bool(asked_modifiers) and not asked_modifiers & figure_modifiers
-            and any(w not in wording for w in figure_modifiers))
+    if not asked_modifiers or asked_modifiers & figure_modifiers or all(w in wording for w in figure_modifiers):
+        return 0.0
+    # a modifier the report uses (服务外包) names another measure; one it never uses (新修 for 新改建) may be
+    # everyday words for the figure's own: a sign for the scorer, not a veto (qa/scorer.py)
+    return 1.0 if any(_in_text(index, w) for w in asked_modifiers) else 0.5
+
+
+def _in_text(index: Index, word: str) -> bool:
+    """Whether the reports' text has the word anywhere (外包 inside 服务外包, which BM25 keeps whole)."""
+    return _kept_on(index, "_in_text", word, lambda: any(word in p.text for p in index.paragraphs.values()), bound=16384)
 
 
 @lru_cache(maxsize=16384)

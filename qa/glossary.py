@@ -36,12 +36,17 @@ def terms_of(found: list[tuple[str, ...]]) -> str:
 def bridges(question: str) -> list[tuple[str, ...]]:
     """The report terms of each bridge found in the question, one tuple a bridge: the ways a report may say it.
     Example: "GDP" -> [("地区生产总值", "生产总值", "国内生产总值", "经济总量")]."""
+    return [terms for _, terms in keyed_bridges(question)]
+
+
+def keyed_bridges(question: str) -> list[tuple[str, tuple[str, ...]]]:
+    """`bridges`, each with the glossary word the question said it by: [("gdp", ("地区生产总值", …))]."""
     lowered = question.lower()
     if any("a" <= ch <= "z" for ch in lowered):
-        return [tuple(terms.split()) for key, terms, english in _KEYS if _mentions(lowered, key, english)]
+        return [(key, tuple(terms.split())) for key, terms, english in _KEYS if _mentions(lowered, key, english)]
     # most questions are Chinese: only the keys that start at one of its characters can be in it
     found = {at for i, ch in enumerate(lowered) for at, key in _BY_FIRST.get(ch, ()) if lowered.startswith(key, i)}
-    return [tuple(_KEYS[at][1].split()) for at in sorted(found)]
+    return [(_KEYS[at][0], tuple(_KEYS[at][1].split())) for at in sorted(found)]
 
 
 def _mentions(text: str, key: str, english: bool) -> bool:

@@ -10,6 +10,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from qa.tokens import has_cjk
+
 PLACES_FILE = Path(__file__).parent / "data" / "places.tsv"
 CITIES_FILE = Path(__file__).parent / "data" / "cities.tsv"
 CITY_SUFFIX = re.compile(r"(?:市|地区|盟)$")
@@ -105,8 +107,8 @@ def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, 
     own = scope_words(places)
     names, pattern = _city_names()
     for said in dict.fromkeys(m.group() for m in pattern.finditer(question)):
-        city = names[said.lower()]
-        if said.lower() not in own and city not in own:
+        city = names.get(said.lower())  # None: a province's name, read first so 上海口岸 holds no 海口
+        if city and said.lower() not in own and city not in own:
             return city, tuple(w for w in names_of(city) if w.lower() not in own)
     return "", ()
 
@@ -131,6 +133,7 @@ def _city_names() -> tuple[dict[str, str], re.Pattern]:
         if eng and eng.lower() not in _province_names()[0]:
             names.setdefault(eng.lower(), city)
             english.append(eng)
-    alternatives = [re.escape(w) for w in sorted(chinese, key=len, reverse=True)]
+    provinces_said = list(_province_names()[0])  # matched too (and skipped), so no city is found inside one
+    alternatives = [re.escape(w) for w in sorted(chinese + [w for w in provinces_said if has_cjk(w)], key=len, reverse=True)]
     alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
     return names, re.compile("|".join(alternatives))

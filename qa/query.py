@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from qa.glossary import bridges as glossary_bridges
-from qa.glossary import terms_of
+from qa.glossary import keyed_bridges, terms_of
 from qa.periods import NUMERALS, plan_number, plan_years
 from qa.tokens import QUESTION_WORDS, _jieba, content_tokens, has_cjk, normalize, tokenize
 
@@ -52,7 +51,7 @@ CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多�
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
-GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
+GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "总量", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,7 @@ class Query:
     is_followup: bool
     asks_actual: bool = False  # asks what was achieved ("实际增长"), which a plan does not answer
     bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
+    bridge_keys: tuple[str, ...] = ()  # the glossary word each of bridge_sets was found by ("gdp", "网上卖东西")
 
 
 def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
@@ -123,7 +123,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     asked = as_asked(question)
     previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
-    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked))) if t not in GENERIC_ASKS]
+    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
+                 if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
@@ -141,7 +142,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
-    found = glossary_bridges(resolved)  # the glossary is scanned once a question
+    keyed = [(key, terms) for key, terms in keyed_bridges(resolved)]  # the glossary is scanned once a question
+    found = [terms for _, terms in keyed]
     bridges = terms_of(found)
     searched = tokenize(resolved + " " + bridges)
     tokens = [_known_part(t, vocabulary) for t in searched]
@@ -163,7 +165,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
         asks_actual=ACTUAL.search(asked) is not None,
-        bridge_sets=tuple(b for b in found if set(b) - GENERIC_ASKS),
+        bridge_sets=tuple(b for _, b in keyed if set(b) - GENERIC_ASKS),
+        bridge_keys=tuple(k for k, b in keyed if set(b) - GENERIC_ASKS),
     )
 
 
