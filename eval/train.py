@@ -2,8 +2,9 @@
 
 Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
 labelled right when its extract holds an accepted answer and its paragraph the evidence. A logistic
-regression learns P(right | features); the refusal threshold is the one that, on the same dev questions,
-refuses the most unanswerable questions while false refusals stay within FALSE_REFUSAL_BUDGET.
+regression learns P(right | features); the refusal threshold is the one that, on the same dev questions each
+scored by models trained without its report, refuses the most unanswerable questions while false refusals stay
+within FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics.
 """
 
@@ -22,10 +23,14 @@ import numpy as np
 from eval.metrics import contains_any
 from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
-from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, pick, relative
+from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, pick, relative, standardized
 
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of both logistic regressions
+# The answerability model sees one row a question (a few hundred): a feature seldom far from its mean there (a rare
+# flag, a ratio nearly always 1) would stand many deviations away when it moves; clipped, one such value cannot
+# outweigh the rest of the evidence. The ranker learns from every candidate and is not clipped.
+CLIP = 3.0
 
 
 @dataclass
@@ -68,32 +73,51 @@ def decide(row: Prepared, scorer: Scorer) -> tuple[bool, str, str, float]:
 
 def score(rows: list[Prepared], scorer: Scorer) -> dict:
     """Grounded accuracy, abstention and false refusals of these questions under a scorer."""
-    answerable = [r for r in rows if r.item["answers"]]
-    unanswerable = [r for r in rows if not r.item["answers"]]
+    return score_pairs([(row, scorer) for row in rows])
+
+
+def score_pairs(scored: list[tuple[Prepared, Scorer]]) -> dict:
+    """`score`, each question decided by its own scorer."""
+    answerable = [(r, s) for r, s in scored if r.item["answers"]]
+    unanswerable = [(r, s) for r, s in scored if not r.item["answers"]]
     grounded = refused = abstained = 0
-    for row in answerable:
+    for row, scorer in answerable:
         found, text, paragraph, _ = decide(row, scorer)
         refused += not found
         grounded += found and contains_any(text, row.item["answers"]) and contains_any(paragraph, row.item["evidence"])
-    for row in unanswerable:
+    for row, scorer in unanswerable:
         abstained += not decide(row, scorer)[0]
-    return {"n": len(rows), "grounded_accuracy": grounded / max(len(answerable), 1),
+    return {"n": len(scored), "grounded_accuracy": grounded / max(len(answerable), 1),
             "abstention": abstained / max(len(unanswerable), 1), "false_refusal": refused / max(len(answerable), 1)}
 
 
-def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool) -> Linear:
+def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool, clip: float = 0.0) -> Linear:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
-    model.fit((X - mean) / scale, y)
-    return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
+    model.fit(standardized(X, mean, scale, clip), y)
+    return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), clip)
 
 
 def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     """The ranker on every candidate (right or not), then the answerability model on each question's best
-    candidate (does it answer?), then the refusal threshold on the same rows."""
+    candidate (does it answer?), then the refusal threshold: on the same dev questions, each scored by models
+    trained without its report (as a report never seen is), so the budget holds beyond the questions fitted."""
+    ranker, answerable = _models(rows)
+    scorer = Scorer(ranker, answerable, 0.5, meta or {})
+    reports = sorted({r.report for r in rows})
+    if len(reports) < 2:
+        return _with_threshold(scorer, [(row, scorer) for row in rows])
+    held_out = []
+    for report in reports:
+        without = Scorer(*_models([r for r in rows if r.report != report]), 0.5, {})
+        held_out += [(row, without) for row in rows if row.report == report]
+    return _with_threshold(scorer, held_out)
+
+
+def _models(rows: list[Prepared]) -> tuple[Linear, Linear]:
     pooled = [r for r in rows if len(r.features) and r.early is None]
     ranker = _logistic(np.vstack([relative(r.features) for r in pooled]), np.concatenate([r.labels for r in pooled]),
                        C, balanced=True)
@@ -102,15 +126,16 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
         best, inputs = pick(ranker, row.features)
         X.append(inputs)
         y.append(row.labels[best])
-    answerable = _logistic(np.array(X), np.array(y), C, balanced=False)
-    return _with_threshold(Scorer(ranker, answerable, 0.5, meta or {}), rows)
+    answerable = _logistic(np.array(X), np.array(y), C, balanced=False, clip=CLIP)
+    return ranker, answerable
 
 
-def _with_threshold(scorer: Scorer, rows: list[Prepared]) -> Scorer:
-    """The threshold that refuses the most unanswerable questions within the false-refusal budget."""
+def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]]) -> Scorer:
+    """The threshold that refuses the most unanswerable questions within the false-refusal budget, each row
+    decided by the scorer paired with it."""
     best = None
     for threshold in np.round(np.arange(0.01, 0.99, 0.01), 2):
-        metrics = score(rows, replace(scorer, threshold=float(threshold)))
+        metrics = score_pairs([(row, replace(s, threshold=float(threshold))) for row, s in scored])
         if metrics["false_refusal"] <= FALSE_REFUSAL_BUDGET:
             key = (metrics["abstention"], metrics["grounded_accuracy"], -threshold)
             if best is None or key > best[0]:
@@ -149,7 +174,9 @@ def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Score
     meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
             "model": f"two sklearn LogisticRegression(C={C}): a ranker over candidates (balanced classes), then "
-                     f"answerability of the best; threshold for false refusals <= {FALSE_REFUSAL_BUDGET} on dev"}
+                     f"answerability of the best (inputs clipped to {CLIP} deviations); threshold for false "
+                     f"refusals <= {FALSE_REFUSAL_BUDGET} on dev, each question scored by models trained without its "
+                     f"report"}
     scorer = fit(rows, meta)
     return replace(scorer, meta=dict(scorer.meta, dev_metrics={k: round(v, 4) for k, v in score(rows, scorer).items()}))
 

@@ -23,28 +23,35 @@ ANSWER_FEATURES = ("rank_score", "rank_lead", *FEATURES)
 VETO = FEATURES.index("sibling_measure")
 
 
+def standardized(x: np.ndarray, mean: np.ndarray, scale: np.ndarray, clip: float = 0.0) -> np.ndarray:
+    """(x - mean) / scale, within ±clip deviations when clip is set."""
+    z = (x - mean) / scale
+    return np.clip(z, -clip, clip) if clip else z
+
+
 @dataclass(frozen=True)
 class Linear:
-    """A logistic model on standardized features: z = intercept + coef · (x - mean) / scale."""
+    """A logistic model on standardized features: z = intercept + coef · (x - mean) / scale, clipped to ±clip."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+    clip: float = 0.0
 
     def z(self, x: np.ndarray) -> np.ndarray:
-        return self.intercept + ((x - self.mean) / self.scale) @ self.coef
+        return self.intercept + standardized(x, self.mean, self.scale, self.clip) @ self.coef
 
     def to_json(self) -> dict:
         return {"mean": _rounded(self.mean), "scale": _rounded(self.scale), "coef": _rounded(self.coef),
-                "intercept": round(float(self.intercept), 8)}
+                "intercept": round(float(self.intercept), 8), **({"clip": self.clip} if self.clip else {})}
 
     @classmethod
     def from_json(cls, data: dict, width: int) -> Linear:
         parts = [np.asarray(data[k], dtype=float) for k in ("mean", "scale", "coef")]
         if any(p.shape != (width,) for p in parts) or not np.all(parts[1] > 0) or not all(map(np.all, map(np.isfinite, parts))):
             raise ValueError("weights of the wrong shape or not finite")
-        return cls(*parts, float(data["intercept"]))
+        return cls(*parts, float(data["intercept"]), float(data.get("clip", 0.0)))
 
 
 @dataclass(frozen=True)
@@ -64,8 +71,8 @@ class Scorer:
 
     def answers(self, features: np.ndarray, probability: float) -> bool:
         """Whether the chosen candidate (its feature row) stands: probable enough, and never a figure of a
-        sibling measure (货物出口 for 服务外包出口额), however close it reads."""
-        return probability >= self.threshold and not features[VETO]
+        sibling measure the report names (货物出口 for 服务外包出口额), however close it reads."""
+        return probability >= self.threshold and features[VETO] < 1
 
     def best(self, pool: list[Candidate]) -> tuple[Candidate | None, float]:
         row, probability = self.choose(matrix(pool))
