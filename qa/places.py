@@ -105,8 +105,9 @@ def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, 
     (宁波市, 宁波, Ningbo); ("", ()) if none. A report speaks of its province's cities ("长沙获批…"), but a figure
     of the whole province or of its own city does not answer a question about another city."""
     own = scope_words(places)
-    names, pattern = _city_names()
-    for said in dict.fromkeys(m.group() for m in pattern.finditer(question)):
+    names, by_first, english = _city_names()
+    latin = any("a" <= c <= "z" for c in question.lower())
+    for said in dict.fromkeys(_scan(question, by_first) + ([m.group() for m in english.finditer(question)] if latin else [])):
         city = names.get(said.lower())  # None: a province's name, read first so 上海口岸 holds no 海口
         if city and said.lower() not in own and city not in own:
             return city, tuple(w for w in names_of(city) if w.lower() not in own)
@@ -119,9 +120,10 @@ def is_place_name(word: str) -> bool:
 
 
 @cache
-def _city_names() -> tuple[dict[str, str], re.Pattern]:
-    """Each city name (full, short of two characters or more, English; lowercased) -> the city's full name, and
-    one pattern finding any of them (English names as whole words, in any case)."""
+def _city_names() -> tuple[dict[str, str], dict[str, tuple[str, ...]], re.Pattern]:
+    """Each city name (full, short of two characters or more, English; lowercased) -> the city's full name; the
+    Chinese names and provinces' names by first character, longest first (a scan of a question's characters, not
+    of 700 patterns); and one pattern finding English city names as whole words, in any case."""
     names: dict[str, str] = {}
     chinese, english = [], []
     for city, _, eng in _city_rows():
@@ -133,7 +135,18 @@ def _city_names() -> tuple[dict[str, str], re.Pattern]:
         if eng and eng.lower() not in _province_names()[0]:
             names.setdefault(eng.lower(), city)
             english.append(eng)
-    provinces_said = list(_province_names()[0])  # matched too (and skipped), so no city is found inside one
-    alternatives = [re.escape(w) for w in sorted(chinese + [w for w in provinces_said if has_cjk(w)], key=len, reverse=True)]
-    alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
-    return names, re.compile("|".join(alternatives))
+    by_first: dict[str, list[str]] = {}
+    for word in set(chinese) | {w for w in _province_names()[0] if has_cjk(w)}:  # provinces read too, and skipped
+        by_first.setdefault(word[0], []).append(word)
+    ordered = {ch: tuple(sorted(words, key=len, reverse=True)) for ch, words in by_first.items()}
+    return names, ordered, re.compile("|".join(rf"(?i:\b{re.escape(w)}\b)" for w in english) or "(?!)")
+
+
+def _scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[str]:
+    """The names found in text, left to right, the longest at each place, none inside another."""
+    found, at = [], 0
+    while at < len(text):
+        word = next((w for w in by_first.get(text[at], ()) if text.startswith(w, at)), "")
+        found += [word] if word else []
+        at += len(word) or 1
+    return found
