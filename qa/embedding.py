@@ -113,28 +113,26 @@ class OnnxEmbedder:
         """The question's vector, made while the caller goes on: the model runs on a worker thread, outside Python's
         lock, so the caller's Python runs on the second core meanwhile.
 
-        Only the model's run is on the worker, and this returns once it has begun: a thread that needs Python's
-        lock waits for the holder to let go of it, up to 5 ms (sys.getswitchinterval), so the tokenizing and the
-        pooling, which need it, stay here. Up to one worker a core: the app's visitors still embed side by side."""
+        The question is tokenized here, and this returns once the model's run has begun: a thread that needs
+        Python's lock waits for the holder to let go of it, up to 5 ms (sys.getswitchinterval), so the worker holds
+        it only to start and, once the caller waits on result(), to pool. Up to one worker a core: the app's
+        visitors still embed side by side."""
         ids, mask = self._tokenized([self.prompts.get("query", "") + question])
         session = self._session(QUERY_THREADS)
         begun = threading.Event()
 
-        def run():
+        def run() -> np.ndarray:
             begun.set()
             spent = time.thread_time()  # this thread's CPU time: not the wait for the lock after the model's run
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             self.workers["seconds"] = time.thread_time() - spent
-            return hidden
+            return _pooled(hidden, mask)[0]  # an error here reaches the caller through result(), as any other
 
         pool = self.workers.get("pool") or self.workers.setdefault(
             "pool", ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="embed"))
         running = pool.submit(run)
         begun.wait()
-        vector: Future = Future()
-        running.add_done_callback(lambda f: vector.set_exception(f.exception()) if f.exception()
-                                  else vector.set_result(_pooled(f.result(), mask)[0]))
-        return vector
+        return running
 
     def query_seconds(self) -> float:
         """How long the model's last background run took (0 before the first): the time the caller has to spare."""
