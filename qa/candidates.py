@@ -411,8 +411,8 @@ def _is_sibling_measure(index: Index, query: Query, figure) -> float:
     the question has rare words of its own just before the measure, and they share none. 1.0 when the question's
     are words of the report, 0.5 when none is; 0.0 otherwise."""
     head, modifier = _split_indicator(figure.indicator)
-    if not modifier:
-        return False
+    if not modifier or len(head) < 2:  # a head of one character (出清 -> 清) is a split, not a measure
+        return 0.0
     figure_modifiers = _modifiers(index, modifier, unknown=False)
     at = query.resolved.find(head)
     run = CJK_RUN_AT_END.search(query.resolved[:at]) if at > 0 else None

@@ -94,3 +94,10 @@ def test_a_clause_that_leaves_out_what_was_asked_takes_the_clause_before_it(real
 def test_a_list_of_another_length_is_not_read_out_in_its_place(real_index):
     answer = ask(real_index, "“十四五”时期要重点抓好哪五个方面的工作？")
     assert len(answer.text.split("；")) != 9
+
+
+def test_a_count_written_before_its_noun_is_not_vetoed_as_another_measure(real_index):
+    """"368家网贷机构全部出清": the figure's words after it split to a one-character head (清), which is no measure
+    of its own to set against the question's (P2P平台被清理)."""
+    answer = ask(real_index, "2020年杭州有多少家P2P平台被清理完毕？")
+    assert answer.found and "368家" in answer.text
