@@ -73,31 +73,12 @@ def other_place(question: str, places: tuple[str, ...], mentioned) -> str:
     """A province-level place the question names that the reports are not about and never mention
     (`mentioned(word)` says whether the reports' text has a word); "" if none."""
     own = scope_words(places)
-    names, pattern = _province_names()
-    for said in dict.fromkeys(m.group() for m in pattern.finditer(question)):
+    names, finder = _province_names()
+    for said in dict.fromkeys(_find(question, *finder)):
         full, short = names[said.lower()]
         if said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short)):
             return full
     return ""
-
-
-@cache
-def _province_names() -> tuple[dict[str, tuple[str, str]], re.Pattern]:
-    """Each province-level name (lowercased) -> (full, short) name, and one pattern finding any of them: one
-    scan of a question, not one a province. English names match as whole words, in any case."""
-    names: dict[str, tuple[str, str]] = {}
-    chinese, english = [], []
-    for full, short, eng in provinces():
-        for word in (full, short):
-            if word:
-                names.setdefault(word, (full, short))
-                chinese.append(word)
-        if eng:
-            names.setdefault(eng.lower(), (full, short))
-            english.append(eng)
-    alternatives = [re.escape(w) for w in sorted(chinese, key=len, reverse=True)]
-    alternatives += [rf"(?i:\b{re.escape(w)}\b)" for w in english]
-    return names, re.compile("|".join(alternatives))
 
 
 def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -105,9 +86,8 @@ def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, 
     (宁波市, 宁波, Ningbo); ("", ()) if none. A report speaks of its province's cities ("长沙获批…"), but a figure
     of the whole province or of its own city does not answer a question about another city."""
     own = scope_words(places)
-    names, by_first, english = _city_names()
-    latin = any("a" <= c <= "z" for c in question.lower())
-    for said in dict.fromkeys(_scan(question, by_first) + ([m.group() for m in english.finditer(question)] if latin else [])):
+    names, finder = _city_names()
+    for said in dict.fromkeys(_find(question, *finder)):
         city = names.get(said.lower())  # None: a province's name, read first so 上海口岸 holds no 海口
         if city and said.lower() not in own and city not in own:
             return city, tuple(w for w in names_of(city) if w.lower() not in own)
@@ -119,34 +99,52 @@ def is_place_name(word: str) -> bool:
     return word.lower() in _province_names()[0] or word.lower() in _city_names()[0]
 
 
+Finder = tuple[dict[str, tuple[str, ...]], re.Pattern]  # Chinese names by first character, and the English ones
+
+
 @cache
-def _city_names() -> tuple[dict[str, str], dict[str, tuple[str, ...]], re.Pattern]:
-    """Each city name (full, short of two characters or more, English; lowercased) -> the city's full name; the
-    Chinese names and provinces' names by first character, longest first (a scan of a question's characters, not
-    of 700 patterns); and one pattern finding English city names as whole words, in any case."""
+def _province_names() -> tuple[dict[str, tuple[str, str]], Finder]:
+    """Each province-level name (full, short, English lowercased) -> its (full, short) names, and their finder."""
+    names: dict[str, tuple[str, str]] = {}
+    for full, short, english in provinces():
+        for word in (full, short, english.lower()):
+            if word:
+                names.setdefault(word, (full, short))
+    return names, _finder(names)
+
+
+@cache
+def _city_names() -> tuple[dict[str, str], Finder]:
+    """Each city name (full, short of two characters or more, English lowercased) -> the city's full name, and a
+    finder of them and of the provinces' names (found, then skipped: 吉林 is a province's name first)."""
+    provinces_said = _province_names()[0]
     names: dict[str, str] = {}
-    chinese, english = [], []
-    for city, _, eng in _city_rows():
+    for city, _, english in _city_rows():
         short = CITY_SUFFIX.sub("", city)
-        for word in (city, short if len(short) >= 2 else ""):
-            if word and word not in _province_names()[0]:  # 吉林 is a province's name first
+        for word in (city, short if len(short) >= 2 else "", english.lower()):
+            if word and word not in provinces_said:
                 names.setdefault(word, city)
-                chinese.append(word)
-        if eng and eng.lower() not in _province_names()[0]:
-            names.setdefault(eng.lower(), city)
-            english.append(eng)
+    return names, _finder([*names, *provinces_said])
+
+
+def _finder(words) -> Finder:
+    """The Chinese words by first character, longest first (a scan of a question's characters, not of hundreds of
+    patterns), and one pattern for the Latin ones, as whole words in any case."""
     by_first: dict[str, list[str]] = {}
-    for word in set(chinese) | {w for w in _province_names()[0] if has_cjk(w)}:  # provinces read too, and skipped
+    for word in dict.fromkeys(w for w in words if has_cjk(w)):
         by_first.setdefault(word[0], []).append(word)
-    ordered = {ch: tuple(sorted(words, key=len, reverse=True)) for ch, words in by_first.items()}
-    return names, ordered, re.compile("|".join(rf"(?i:\b{re.escape(w)}\b)" for w in english) or "(?!)")
+    ordered = {ch: tuple(sorted(found, key=len, reverse=True)) for ch, found in by_first.items()}
+    latin = [w for w in dict.fromkeys(words) if not has_cjk(w)]
+    return ordered, re.compile("|".join(rf"(?i:\b{re.escape(w)}\b)" for w in latin) or "(?!)")
 
 
-def _scan(text: str, by_first: dict[str, tuple[str, ...]]) -> list[str]:
-    """The names found in text, left to right, the longest at each place, none inside another."""
+def _find(text: str, by_first: dict[str, tuple[str, ...]], latin: re.Pattern) -> list[str]:
+    """The names found in text in the order said, the longest at each place, none inside another."""
     found, at = [], 0
     while at < len(text):
         word = next((w for w in by_first.get(text[at], ()) if text.startswith(w, at)), "")
-        found += [word] if word else []
+        found += [(at, word)] if word else []
         at += len(word) or 1
-    return found
+    if any("a" <= c <= "z" for c in text.lower()):
+        found += [(m.start(), m.group()) for m in latin.finditer(text)]
+    return [word for _, word in sorted(found)]
