@@ -147,7 +147,7 @@ def _reader(index: Index, query: Query):
         piece = text[extract[0] : extract[1]]
         fit = period_fit(paragraph.period, query.years) if query.years else 1.0
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
-        count_fit = figure_fit(index, query, sentence, piece) if query.wants_count else 1.0
+        count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, paragraph, sentence, figures)  # the sentence's own time is the year asked
         values = {
             "coverage": cover(sentence),
@@ -242,19 +242,14 @@ def idf(index: Index, token: str) -> float:
     return index.token_idf.get(token, 0.0)
 
 
-def coverage(index: Index, query: Query, text: str) -> float:
-    """Share of the question's topic (weighted by rarity) that appears in `text`.
+def coverer(index: Index, query: Query):
+    """The share of the question's topic (weighted by rarity) that a text says, as a function of the text: the
+    weights are looked up once a question, not once a text (its candidates ask about a hundred times).
 
     Topic words the index has never seen count fully against it: "房价" in a report that never
     mentions it leaves the question uncovered. Where vocabulary bridges apply ("网上卖东西" ->
     网络零售), the report's own terms may cover the question instead of its everyday words.
     """
-    return coverer(index, query)(text)
-
-
-def coverer(index: Index, query: Query):
-    """`coverage` of one question, as a function of the text: its weights are looked up once, not once a text
-    (a question's candidates ask it about a hundred times)."""
     bridge_sets = query.bridge_sets
     # a topic word said by a glossary word (gdp, 网上卖东西) is also said by any of that word's report terms
     said_by = {t: [terms for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key] for t in query.topic}
@@ -374,8 +369,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float:
-    """1.0 when a figure in the extract measures what is asked, in the unit asked; less otherwise.
+def figure_fit(index: Index, query: Query, sentence: str, figures) -> float:
+    """1.0 when one of the extract's figures (`figures`, of `sentence`) measures what is asked, in the unit asked;
+    less otherwise.
 
     Chinese noun phrases are head-final, so the last word of a figure's indicator says what it
     measures: "户籍人口预期寿命82.95岁" measures 寿命, and does not answer "户籍人口有多少".
@@ -383,7 +379,6 @@ def figure_fit(index: Index, query: Query, sentence: str, extract: str) -> float
     A rate of change ("增长3.9%") does not answer a question about a level ("总量是多少").
     The factors are features for the scorer, not thresholds.
     """
-    figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in extract]
     if not figures:
         return 0.0
     fit = 1.0

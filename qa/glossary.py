@@ -29,18 +29,13 @@ TERMS = read_terms()
 
 def terms_of(found: list[tuple[str, ...]]) -> str:
     """The report terms of these bridges, each once, space-separated.
-    Example: bridges("GDP growth") -> "地区生产总值 生产总值 国内生产总值 经济总量 增长"."""
+    Example: the terms of keyed_bridges("GDP growth") -> "地区生产总值 生产总值 国内生产总值 经济总量 增长"."""
     return " ".join(dict.fromkeys(term for bridge in found for term in bridge))
 
 
-def bridges(question: str) -> list[tuple[str, ...]]:
-    """The report terms of each bridge found in the question, one tuple a bridge: the ways a report may say it.
-    Example: "GDP" -> [("地区生产总值", "生产总值", "国内生产总值", "经济总量")]."""
-    return [terms for _, terms in keyed_bridges(question)]
-
-
 def keyed_bridges(question: str) -> list[tuple[str, tuple[str, ...]]]:
-    """`bridges`, each with the glossary word the question said it by: [("gdp", ("地区生产总值", …))]."""
+    """Each bridge found in the question: the glossary word it was said by, and the report terms, the ways a report
+    may say it. Example: "GDP" -> [("gdp", ("地区生产总值", "生产总值", "国内生产总值", "经济总量"))]."""
     lowered = question.lower()
     if any("a" <= ch <= "z" for ch in lowered):
         return [(key, tuple(terms.split())) for key, terms, english in _KEYS if _mentions(lowered, key, english)]

@@ -142,7 +142,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
-    keyed = [(key, terms) for key, terms in keyed_bridges(resolved)]  # the glossary is scanned once a question
+    keyed = keyed_bridges(resolved)  # the glossary is scanned once a question
     found = [terms for _, terms in keyed]
     bridges = terms_of(found)
     searched = tokenize(resolved + " " + bridges)
