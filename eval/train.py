@@ -59,12 +59,13 @@ def prepare_set(question_set: QuestionSet, index, items: list[dict] | None = Non
     return rows
 
 
-def decide(row: Prepared, scorer: Scorer) -> tuple[bool, str, str, float]:
-    """(found, answer text, cited paragraph, probability) as `ask` gives them with this scorer."""
+def decide(row: Prepared, scorer: Scorer, chosen: tuple[int, float] | None = None) -> tuple[bool, str, str, float]:
+    """(found, answer text, cited paragraph, probability) as `ask` gives them with this scorer; `chosen`: the
+    scorer's (best candidate, probability) for the row, if already picked."""
     if row.early is not None:
         cited = row.early.citations[0].text if row.early.citations else ""
         return bool(row.early.found), row.early.text, cited, float(row.early.found)
-    best, probability = scorer.choose(row.features)
+    best, probability = chosen if chosen is not None else scorer.choose(row.features)
     if best < 0:
         return False, "", "", 0.0
     text, paragraph = row.texts[best]
@@ -76,17 +77,18 @@ def score(rows: list[Prepared], scorer: Scorer) -> dict:
     return score_pairs([(row, scorer) for row in rows])
 
 
-def score_pairs(scored: list[tuple[Prepared, Scorer]]) -> dict:
-    """`score`, each question decided by its own scorer."""
-    answerable = [(r, s) for r, s in scored if r.item["answers"]]
-    unanswerable = [(r, s) for r, s in scored if not r.item["answers"]]
+def score_pairs(scored: list[tuple[Prepared, Scorer]], chosen: list[tuple[int, float]] | None = None) -> dict:
+    """`score`, each question decided by its own scorer (and its candidate `chosen` already, if given)."""
+    decided = list(zip(scored, chosen or [None] * len(scored)))
+    answerable = [(r, s, c) for (r, s), c in decided if r.item["answers"]]
+    unanswerable = [(r, s, c) for (r, s), c in decided if not r.item["answers"]]
     grounded = refused = abstained = 0
-    for row, scorer in answerable:
-        found, text, paragraph, _ = decide(row, scorer)
+    for row, scorer, picked in answerable:
+        found, text, paragraph, _ = decide(row, scorer, picked)
         refused += not found
         grounded += found and contains_any(text, row.item["answers"]) and contains_any(paragraph, row.item["evidence"])
-    for row, scorer in unanswerable:
-        abstained += not decide(row, scorer)[0]
+    for row, scorer, picked in unanswerable:
+        abstained += not decide(row, scorer, picked)[0]
     return {"n": len(scored), "grounded_accuracy": grounded / max(len(answerable), 1),
             "abstention": abstained / max(len(unanswerable), 1), "false_refusal": refused / max(len(answerable), 1)}
 
@@ -134,8 +136,9 @@ def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]]) -> Sc
     """The threshold that refuses the most unanswerable questions within the false-refusal budget, each row
     decided by the scorer paired with it."""
     best = None
+    chosen = [s.choose(row.features) for row, s in scored]  # the threshold does not change which candidate is best
     for threshold in np.round(np.arange(0.01, 0.99, 0.01), 2):
-        metrics = score_pairs([(row, replace(s, threshold=float(threshold))) for row, s in scored])
+        metrics = score_pairs([(row, replace(s, threshold=float(threshold))) for row, s in scored], chosen)
         if metrics["false_refusal"] <= FALSE_REFUSAL_BUDGET:
             key = (metrics["abstention"], metrics["grounded_accuracy"], -threshold)
             if best is None or key > best[0]:

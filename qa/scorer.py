@@ -72,7 +72,7 @@ class Scorer:
     def answers(self, features: np.ndarray, probability: float) -> bool:
         """Whether the chosen candidate (its feature row) stands: probable enough, and never a figure of a
         sibling measure the report names (货物出口 for 服务外包出口额), however close it reads."""
-        return probability >= self.threshold and features[VETO] < 1
+        return bool(probability >= self.threshold and features[VETO] < 1)
 
     def best(self, pool: list[Candidate]) -> tuple[Candidate | None, float]:
         row, probability = self.choose(matrix(pool))
