@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -166,6 +167,28 @@ class Prepared:
     early: Answer | None = None
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """A question's vector, made or on its way: the text embedded, its Future, and when the model's run began
+    (time.perf_counter; 0 for a vector already made)."""
+
+    text: str
+    vector: Future
+    begun: float = 0.0
+
+
+def embed_soon(index: Index, text: str) -> Embedding:
+    """Start embedding `text` on the model's worker thread (qa/embedding.py); the caller goes on meanwhile."""
+    soon = embedder_for(index).embed_query_soon(text)
+    return Embedding(text, soon, time.perf_counter())  # the run starts as embed_query_soon returns, after tokenizing
+
+
+def made(text: str, vector) -> Embedding:
+    done: Future = Future()
+    done.set_result(vector)
+    return Embedding(text, done)
+
+
 def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True,
         scorer: Scorer | None = None, report: str | None = None) -> Answer:
     """Answer a question from the index. Never raises for bad input: the answer says what is wrong.
@@ -194,7 +217,9 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
         # no place named, none chosen: the reports retrieval likes best (and the bundled one) answer in turn
         return from_best_report(index, question, history, mode, abstain, scorer, scope.doc_ids if scope.reason == "chosen" else ())
     view = index.view(scope.doc_ids)
-    chosen = answer_prepared(view, prepare(view, question, history, mode, abstain), scorer, mode, abstain)
+    # a first question is embedded as asked: started now, it is made while the report's view and the question are read
+    early = embed_soon(index, as_asked(text)) if mode != "bm25" and not user_questions(history) else None
+    chosen = answer_prepared(view, prepare(view, question, history, mode, abstain, early), scorer, mode, abstain)
     return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
 
 
@@ -206,7 +231,7 @@ def from_best_report(index: Index, question: str, history, mode: str, abstain: b
     query, hits, vector, _ = _search(index, text, history, mode)
     fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER] or hits
     reports = list(dict.fromkeys([*also, *(h.chunk.doc_id for h in fitting)]))[:ROUTED_REPORTS + len(also)] or [index.documents[0]["id"]]
-    embedded = (query.resolved, vector)  # a report's own reading of the question may resolve it alike
+    embedded = made(query.resolved, vector)  # a report's own reading of the question may resolve it alike
     best = None
     for doc_id in reports:
         view = index.view([doc_id])
@@ -273,9 +298,10 @@ def report_label(document: dict) -> str:
 
 
 def prepare(index: Index, question: str, history=(), mode: str = "hybrid", abstain: bool = True,
-            embedded: tuple[str, object] | None = None) -> Prepared:
+            embedded: Embedding | None = None) -> Prepared:
     """Everything before the scorer's choice: input checks, small talk, retrieval, period rules, an announced
-    list asked for, candidates. `embedded`: (resolved question, its vector) already made, used if it matches."""
+    list asked for, candidates. `embedded`: the question's vector, made or on its way, used if its text matches
+    the question as resolved."""
     raw = question if isinstance(question, str) else ""
     if (reply := not_a_question(index, raw)) is not None:
         return Prepared(None, [], [], reply)
@@ -376,29 +402,27 @@ def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int
 
 
 def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10,
-            embedded: tuple[str, object] | None = None) -> tuple[Query, list[Hit], object, Readings]:
-    """`search`, the question's vector, and the sentences read while it was made; one already `embedded` for the
-    same resolved text is not made again.
+            embedded: Embedding | None = None) -> tuple[Query, list[Hit], object, Readings]:
+    """`search`, the question's vector, and the sentences read while it was made; one `embedded` (made or on its
+    way) for the same resolved text is not made again.
 
     The question is embedded on a worker thread while this one scores BM25 and reads the sentences of the chunks
     BM25 likes best (most of the candidates to come), so the model's few milliseconds are not added to the rest.
     A first question is embedded as asked, at once; a follow-up once it is resolved."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
     asked, earlier = clean_question(question), user_questions(history)
-    started, soon = time.perf_counter(), None
-    if mode != "bm25" and not earlier and embedded is None:  # a first question resolves to itself as asked
-        soon = (as_asked(asked), embedder_for(index).embed_query_soon(as_asked(asked)))
+    soon = embedded
+    if mode != "bm25" and not earlier and soon is None:  # a first question resolves to itself as asked
+        soon = embed_soon(index, as_asked(asked))
     query = parse(asked, earlier, doc_year, index.bm25.vocab_dict, scope_words(report_places(index)))
-    vector = embedded[1] if embedded is not None and embedded[0] == query.resolved else None
-    if mode != "bm25" and vector is None and (soon is None or soon[0] != query.resolved):
-        started, soon = time.perf_counter(), (query.resolved, embedder_for(index).embed_query_soon(query.resolved))
+    if mode != "bm25" and (soon is None or soon.text != query.resolved):
+        soon = embed_soon(index, query.resolved)
     scores = lexical_scores(index, query) if mode != "dense" else None
     readings: Readings = {}
-    if mode == "hybrid" and soon is not None and scores is not None:
+    if mode == "hybrid" and soon is not None and scores is not None and not soon.vector.done():
         ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id]) for row in bm25_order(scores, READ_AHEAD)]
-        read_ahead(index, query, ahead, readings, started + embedder_for(index).query_seconds())
-    if mode != "bm25" and vector is None:
-        vector = soon[1].result()
+        read_ahead(index, query, ahead, readings, soon.begun + embedder_for(index).query_seconds())
+    vector = soon.vector.result() if mode != "bm25" else None
     return query, retrieve(index, query, vector, k=k, mode=mode, bm25_scores=scores), vector, readings
 
 
