@@ -169,18 +169,21 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Embedding:
-    """A question's vector, made or on its way: the text embedded, its Future, and when the model's run began
-    (time.perf_counter; 0 for a vector already made)."""
+    """A question's vector, made or on its way: the text embedded, its Future, when it was asked for and when the
+    model's run began (time.perf_counter; 0 for a vector already made)."""
 
     text: str
     vector: Future
+    asked: float = 0.0
     begun: float = 0.0
 
 
 def embed_soon(index: Index, text: str) -> Embedding:
     """Start embedding `text` on the model's worker thread (qa/embedding.py); the caller goes on meanwhile."""
-    soon = embedder_for(index).embed_query_soon(text)
-    return Embedding(text, soon, time.perf_counter())  # the run starts as embed_query_soon returns, after tokenizing
+    embedder = embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
+    asked = time.perf_counter()
+    soon = embedder.embed_query_soon(text)
+    return Embedding(text, soon, asked, time.perf_counter())  # the run starts as embed_query_soon returns
 
 
 def made(text: str, vector) -> Embedding:
@@ -308,9 +311,10 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     text = clean_question(raw)
     if mode != "bm25":
         embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
-    started = time.monotonic()
+    # the question's time runs from when its embedding was asked for, if that was before
+    started = min(time.perf_counter(), embedded.asked or float("inf")) if embedded is not None else time.perf_counter()
     query, hits, _, readings = _search(index, text, history, mode, embedded=embedded)
-    if (spent := time.monotonic() - started) > TIME_LIMIT_S:
+    if (spent := time.perf_counter() - started) > TIME_LIMIT_S:
         log.warning("question took %.1f s before answer extraction, over the %.0f s limit: %.80r", spent, TIME_LIMIT_S, raw)
         return Prepared(query, hits, [], Answer(raw, query.resolved, "这个问题处理得太久了，请稍后再试，或换一个更简短的问法。",
                                                 (), False))
