@@ -186,6 +186,12 @@ def embed_soon(index: Index, text: str) -> Embedding:
     return Embedding(text, soon, asked, time.perf_counter())  # the run starts as embed_query_soon returns
 
 
+def embed_as_asked(index: Index, asked: str, earlier: Sequence[str], mode: str) -> Embedding | None:
+    """A first question resolves to itself as asked, so its embedding can start before the question is read;
+    None for a follow-up (embedded once resolved) or with BM25 alone."""
+    return embed_soon(index, as_asked(asked)) if mode != "bm25" and not earlier else None
+
+
 def made(text: str, vector) -> Embedding:
     done: Future = Future()
     done.set_result(vector)
@@ -220,8 +226,8 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
         # no place named, none chosen: the reports retrieval likes best (and the bundled one) answer in turn
         return from_best_report(index, question, history, mode, abstain, scorer, scope.doc_ids if scope.reason == "chosen" else ())
     view = index.view(scope.doc_ids)
-    # a first question is embedded as asked: started now, it is made while the report's view and the question are read
-    early = embed_soon(index, as_asked(text)) if mode != "bm25" and not user_questions(history) else None
+    # started now, a first question's vector is made while the report's view and the question are read
+    early = embed_as_asked(index, text, user_questions(history), mode)
     chosen = answer_prepared(view, prepare(view, question, history, mode, abstain, early), scorer, mode, abstain)
     return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
 
@@ -312,7 +318,7 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     if mode != "bm25":
         embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
     # the question's time runs from when its embedding was asked for, if that was before
-    started = min(time.perf_counter(), embedded.asked or float("inf")) if embedded is not None else time.perf_counter()
+    started = embedded.asked if embedded is not None and embedded.asked else time.perf_counter()
     query, hits, _, readings = _search(index, text, history, mode, embedded=embedded)
     if (spent := time.perf_counter() - started) > TIME_LIMIT_S:
         log.warning("question took %.1f s before answer extraction, over the %.0f s limit: %.80r", spent, TIME_LIMIT_S, raw)
@@ -415,9 +421,7 @@ def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: in
     A first question is embedded as asked, at once; a follow-up once it is resolved."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
     asked, earlier = clean_question(question), user_questions(history)
-    soon = embedded
-    if mode != "bm25" and not earlier and soon is None:  # a first question resolves to itself as asked
-        soon = embed_soon(index, as_asked(asked))
+    soon = embedded or embed_as_asked(index, asked, earlier, mode)
     query = parse(asked, earlier, doc_year, index.bm25.vocab_dict, scope_words(report_places(index)))
     if mode != "bm25" and (soon is None or soon.text != query.resolved):
         soon = embed_soon(index, query.resolved)

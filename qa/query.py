@@ -144,6 +144,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         resolved = f"{period_text} {topic_text}".strip()
     keyed = keyed_bridges(resolved)  # the glossary is scanned once a question
     found = [terms for _, terms in keyed]
+    telling = [(key, terms) for key, terms in keyed if set(terms) - GENERIC_ASKS]  # more than "增长" or "目标"
     bridges = terms_of(found)
     searched = tokenize(resolved + " " + bridges)
     tokens = [_known_part(t, vocabulary) for t in searched]
@@ -165,8 +166,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
         asks_actual=ACTUAL.search(asked) is not None,
-        bridge_sets=tuple(b for _, b in keyed if set(b) - GENERIC_ASKS),
-        bridge_keys=tuple(k for k, b in keyed if set(b) - GENERIC_ASKS),
+        bridge_sets=tuple(terms for _, terms in telling),
+        bridge_keys=tuple(key for key, _ in telling),
     )
 
 
