@@ -417,10 +417,10 @@ def _is_sibling_measure(index: Index, query: Query, figure) -> float:
         return 0.0
     # a modifier the report uses (服务外包) names another measure; one it never uses (新修 for 新改建) may be
     # everyday words for the figure's own: a sign for the scorer, not a veto (qa/scorer.py)
-    return 1.0 if any(_in_text(index, w) for w in asked_modifiers) else 0.5
+    return 1.0 if any(in_text(index, w) for w in asked_modifiers) else 0.5
 
 
-def _in_text(index: Index, word: str) -> bool:
+def in_text(index: Index, word: str) -> bool:
     """Whether the reports' text has the word anywhere (外包 inside 服务外包, which BM25 keeps whole)."""
     return _kept_on(index, "_in_text", word, lambda: any(word in p.text for p in index.paragraphs.values()), bound=16384)
 

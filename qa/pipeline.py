@@ -13,7 +13,7 @@ from pathlib import Path
 from qa import index as index_files
 from qa.answer import Answer, about_report, comparison, list_answer, not_found
 from qa.answer import answer as extract_answer
-from qa.candidates import Candidate, Readings, candidates, read_ahead
+from qa.candidates import Candidate, Readings, candidates, in_text, read_ahead
 from qa.chunking import chunk_documents
 from qa.corpus import refuse_copies, unique_ids
 from qa.embedcache import cached, embed_chunks
@@ -378,10 +378,10 @@ def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
 
 def knows_any_word(index: Index, query: Query) -> bool:
     """Whether the report uses any word of the question (or of its vocabulary bridges) besides place names (a report
-    names its cities, but has nothing on "明天长沙天气"). A question of three or more English words may still be
-    found by meaning alone."""
+    names its cities, but has nothing on "明天长沙天气"), as a word or inside one (造林 in 营造林, which BM25 keeps
+    whole). A question of three or more English words may still be found by meaning alone."""
     vocab, words = index.bm25.vocab_dict, [t for t in (*query.topic, *query.bridged) if not is_place_name(t)]
-    if not words or any(t in vocab for t in words):
+    if not words or any(t in vocab for t in words) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in words):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
 

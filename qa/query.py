@@ -24,7 +24,10 @@ RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本
 # "Now" asks for the latest actual value: the year the report reviews (a report of 2021 gives 2020's).
 LATEST = re.compile(r"现在|目前|当前|眼下|如今|\b(?:now|currently|at present)\b", re.IGNORECASE)
 # A result asked for, not a plan: "2021年实际增长多少" is not answered by 2021's target.
-ACTUAL = re.compile(r"实际|实现了|完成了|做到了|达到了|\bactual(?:ly)?\b", re.IGNORECASE)
+# 实际使用外资 names a measure, not a result asked for.
+ACTUAL = re.compile(r"实际(?!使用|利用)|实现了|完成了|做到了|达到了|\bactual(?:ly)?\b", re.IGNORECASE)
+BASELINE_BEFORE = re.compile(r"(?:比|较|相比|相较|than|since|compared (?:with|to))\s*$", re.IGNORECASE)
+BASELINE_AFTER = re.compile(r"年?(?:相比|相较)")  # "与2020年相比"
 SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
 SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧啦~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
@@ -81,7 +84,7 @@ def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
     if plan := PLAN.search(text):
         number = 10 + NUMERALS.index(plan.group(1)) if plan.group(1) else int(plan.group(2))
         return plan_years(number)
-    if years := [int(y) for y in YEAR.findall(text)]:
+    if years := [int(m.group(1)) for m in YEAR.finditer(text) if not _is_baseline(text, m)]:
         return min(years), max(years)
     if doc_year is None:
         return None
@@ -96,6 +99,11 @@ def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
     if LATEST.search(text) and not AHEAD_WORDS.search(text):
         return doc_year - 1, doc_year - 1
     return None
+
+
+def _is_baseline(text: str, year: re.Match) -> bool:
+    """A year the question compares with, not one it asks about: "比2020年下降多少", "since 2020"."""
+    return BASELINE_BEFORE.search(text[: year.start()]) is not None or BASELINE_AFTER.match(text, year.end()) is not None
 
 
 def strip_period(text: str) -> str:

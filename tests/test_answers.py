@@ -39,6 +39,22 @@ def test_a_year_the_report_only_plans_has_no_actual_result(real_index):
     assert not answer.found and "实际完成情况" in answer.text
 
 
+@pytest.mark.parametrize("question", ["江苏生产安全事故死亡人数比2020年下降了多少？",
+                                      "Compared with 2020, how much have deaths from workplace accidents in Jiangsu fallen?"])
+def test_a_year_compared_with_is_not_the_year_asked_about(question):
+    from eval.sets import index_for
+
+    answer = ask(index_for(["provincial-2026/2026_江苏省_政府工作报告.csv"]), question)
+    assert answer.found and "58.3%" in answer.text  # "比2020年分别下降65.3%、58.3%", in a report of 2026
+
+
+def test_a_measure_named_with_shiji_does_not_ask_for_results():
+    from eval.sets import index_for
+
+    answer = ask(index_for(["provincial-2026/2026_江苏省_政府工作报告.csv"]), "江苏今年实际使用外资的目标是多少？")
+    assert "实际完成情况" not in answer.text  # 实际使用外资 is the measure's name, not "what was achieved"
+
+
 def test_a_follow_up_keeps_the_measure_when_it_names_only_an_action(real_index):
     first = "2021年计划建设多少个未来社区试点项目？"
     assert "11个" in ask(real_index, first).text
