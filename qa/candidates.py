@@ -115,6 +115,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     return out
 
 
+_UNSET = dict.fromkeys(FEATURES, 0.0)
 # the features not of a sentence alone, set once its rank is known: of the question, and of the ranking
 _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "followup", "best_cosine", "best_coverage"))
 _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank"))
@@ -149,7 +150,8 @@ def _reader(index: Index, query: Query):
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, paragraph, sentence, figures)  # the sentence's own time is the year asked
-        values = {
+        values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
+        values.update({
             "coverage": cover(sentence),
             "coverage_heading": cover(sentence + " " + paragraph.heading),
             "coverage_extract": cover(piece),
@@ -176,8 +178,8 @@ def _reader(index: Index, query: Query):
             if query.wants_count else 0.0,
             # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
-        }
-        return Reading(extract, tuple(float(values.get(name, 0.0)) for name in FEATURES), values["coverage"])
+        })
+        return Reading(extract, tuple(values.values()), values["coverage"])
 
     return read
 
@@ -251,16 +253,17 @@ def coverer(index: Index, query: Query):
     网络零售), the report's own terms may cover the question instead of its everyday words.
     """
     bridge_sets = query.bridge_sets
-    # a topic word said by a glossary word (gdp, 网上卖东西) is also said by any of that word's report terms
-    said_by = {t: [terms for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key] for t in query.topic}
     weight, total = _weights(index, query.topic)
+    # a topic word said by a glossary word (gdp, 网上卖东西) is also said by any of that word's report terms
+    said_by = {t: tuple(term for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key for term in terms)
+               for t in weight}
+    items = tuple((t, w, said_by[t]) for t, w in weight.items())  # a text is covered ~100 times a question
 
     def cover(text: str) -> float:
-        present = _tokens_of(text)
         if not total:  # an English question: only its bridges (GDP -> 地区生产总值 / 经济总量 …) can be found
             return sum(any(term in text for term in terms) for terms in bridge_sets) / len(bridge_sets) if bridge_sets else 0.0
-        return sum(w for t, w in weight.items()
-                   if t in present or any(term in text for terms in said_by.get(t, ()) for term in terms)) / total
+        present = _tokens_of(text)
+        return sum(w for t, w, terms in items if t in present or terms and any(term in text for term in terms)) / total
 
     return cover
 

@@ -214,30 +214,35 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
         names = "、".join(d["id"] for d in index.documents)
         return Answer(question if isinstance(question, str) else "", "", f"没有这个报告：{str(report)[:80]}。可选的报告：{names}。",
                       (), False)
-    if (reply := not_a_question(index, question if isinstance(question, str) else "")) is not None:
+    raw, text, earlier = question if isinstance(question, str) else "", clean_question(question), user_questions(history)
+    # a first question's vector is started at once, as reading the question and its scope take a tenth of a
+    # millisecond; not before the model is loaded, nor for input too long or a greeting, which need no model
+    loaded = getattr(index, "embedder", None) is not None
+    early = (embed_as_asked(index, text, earlier, mode)
+             if loaded and text and len(raw) <= MAX_QUESTION_CHARS and not is_small_talk(text) else None)
+    if (reply := not_a_question(index, raw)) is not None:
         return reply  # before scoping: a greeting is welcomed to every report
-    text = clean_question(question)
-    scope = resolve(index.documents, text, user_questions(history), report, default_report(index),
+    scope = resolve(index.documents, text, earlier, report, default_report(index),
                     lambda doc_id, phrase: any(phrase in p.text for p in index.view([doc_id]).paragraphs.values()))
     if scope.compare:
         return compare(index, question, history, scope, mode, abstain, scorer)
     scorer = scorer or scorer_for(index)
     if scope.reason == "best" or (scope.reason == "chosen" and report is None and len(index.documents) > 1):
         # no place named, none chosen: the reports retrieval likes best (and the bundled one) answer in turn
-        return from_best_report(index, question, history, mode, abstain, scorer, scope.doc_ids if scope.reason == "chosen" else ())
+        return from_best_report(index, question, history, mode, abstain, scorer, scope.doc_ids if scope.reason == "chosen" else (),
+                                early)
     view = index.view(scope.doc_ids)
-    # started now, a first question's vector is made while the report's view and the question are read
-    early = embed_as_asked(index, text, user_questions(history), mode)
     chosen = answer_prepared(view, prepare(view, question, history, mode, abstain, early), scorer, mode, abstain)
     return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
 
 
 def from_best_report(index: Index, question: str, history, mode: str, abstain: bool, scorer: Scorer,
-                     also: tuple[str, ...] = ()) -> Answer:
+                     also: tuple[str, ...] = (), embedded: Embedding | None = None) -> Answer:
     """With no place named and no report chosen, the first ROUTED_REPORTS reports of one whole-index search each
-    answer on their own; the answer the scorer finds most probable wins (a found answer over a refusal)."""
+    answer on their own; the answer the scorer finds most probable wins (a found answer over a refusal).
+    `embedded`: the question's vector, made or on its way."""
     text = clean_question(question)
-    query, hits, vector, _ = _search(index, text, history, mode)
+    query, hits, vector, _ = _search(index, text, history, mode, embedded=embedded)
     fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER] or hits
     reports = list(dict.fromkeys([*also, *(h.chunk.doc_id for h in fitting)]))[:ROUTED_REPORTS + len(also)] or [index.documents[0]["id"]]
     embedded = made(query.resolved, vector)  # a report's own reading of the question may resolve it alike
