@@ -3,6 +3,7 @@
 Three views, side by side: dev (what the scorer is trained and the rules were tuned on), test (only ever
 scored), and leave-one-report-out (a scorer trained on every other report's dev questions, scored on all
 of the report left out). The gate reads test and leave-one-report-out, never dev. Exit 2 on bad input.
+A fourth view, reported and not gated: the reports of eval/unseen/, which nothing is trained or tuned on.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="score only this question file (JSONL) on --index, as before (no splits, no gate on them)")
     parser.add_argument("--index", type=Path, default=Path("index"), help="index folder for --qa")
     parser.add_argument("--sets", type=Path, default=Path("eval/sets"), help="folder of per-report question sets")
+    parser.add_argument("--unseen", type=Path, default=Path("eval/unseen"),
+                        help="folder of question sets never trained or tuned on (scored, not gated; failures not shown)")
     parser.add_argument("--json", type=Path, default=Path("eval/last-run.json"), help="where to write the results")
     parser.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.json"))
     parser.add_argument("--no-baselines", action="store_true", help="score only the pipeline")
@@ -131,8 +134,10 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     metrics["latency_p50_ms"] = percentile(latencies, 50)
     metrics |= {f"shared.{k}": v for k, v in shared["gate"].items()}
     failed = check_thresholds(metrics, {k: v for k, v in thresholds.items() if not k.startswith("dev.")})
+    unseen = _unseen(args.unseen)
     out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
-           "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out, "n_loro_rows": len(loro_rows)}
+           "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out,
+           "n_loro_rows": len(loro_rows), "unseen": unseen}
     return _finish(args, out, failed, began)
 
 
@@ -183,6 +188,31 @@ def _shared_index(sets, per_set: dict, pooled: dict) -> dict:
     print(f"with no report chosen (not gated): pooled test grounded {_f(unchosen['grounded_accuracy'])}")
     return {"per_report": per_report, "test": test, "unchosen": unchosen,
             "gate": {"grounded_loss": loss, "cross_report": cross}}
+
+
+def _unseen(directory: Path) -> dict:
+    """Reports whose questions no scorer trains on and no rule was written from (eval/unseen/README.md): every
+    question scored with the committed scorer, on the report's own index, as a report nobody has read would be.
+    Their failures are not printed, so that nobody tunes to them; reported, not gated."""
+    from eval.sets import index_for, load_sets
+    from eval.systems import PipelineSystem
+
+    sets = load_sets(directory, bundled_dev=None) if Path(directory).is_dir() else []
+    if not sets:
+        return {}
+    per_report, records = {}, []
+    for question_set in sets:
+        index = index_for([question_set.report])
+        rows = run_system(PipelineSystem(index, "hybrid", "pipeline"), list(question_set.items), index)
+        per_report[question_set.name] = summarise(rows)["metrics"]
+        records += rows
+    pooled = summarise(records)
+    print("\nunseen reports (never trained or tuned on; all questions; failures not shown, not gated):")
+    print("| report | grounded | abstention | false refusals |\n| --- | --- | --- | --- |")
+    for name, m in [*per_report.items(), ("**pooled**", pooled["metrics"])]:
+        print(f"| {name} | {_f(m['grounded_accuracy'])} | {_f(m['abstention'])} | {_f(m['false_refusal'])} |")
+    print(kind_table({"unseen": pooled}))
+    return {"per_report": per_report, "pooled": pooled["metrics"]}
 
 
 def _names_report_of(item: dict, place: str | None) -> bool:

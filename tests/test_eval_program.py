@@ -146,3 +146,16 @@ def test_end_to_end_on_six_questions(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "recall@5" in done.stdout and "latency_p50_ms" in done.stdout
     assert len(result["threshold_failures"]) == 2
+
+
+def test_the_unseen_reports_are_never_trained_on():
+    """eval/unseen/ holds reports whose questions no scorer is trained on: none of them is a report of eval/sets/,
+    and the committed scorer's training data names none of them."""
+    from eval.sets import load_sets, report_path
+    from qa.scorer import load_scorer
+
+    unseen = load_sets(ROOT / "eval" / "unseen", bundled_dev=None)
+    assert len(unseen) >= 4 and all(len(s.items) >= 60 for s in unseen)
+    assert all(report_path(s.report).is_file() for s in unseen)
+    assert not {s.report for s in unseen} & {s.report for s in load_sets()}
+    assert not {s.name for s in unseen} & set(load_scorer().meta["trained_on"]["sets"])
