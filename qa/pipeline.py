@@ -24,7 +24,17 @@ from qa.index import Index
 from qa.lists import find_list
 from qa.onnx_model import model_id_for
 from qa.places import SUFFIX, is_place_name, other_city, other_place, scope_words
-from qa.query import MAX_QUESTION_CHARS, Query, as_asked, is_meaningful, is_small_talk, parse
+from qa.query import (
+    ASKING,
+    DAYS,
+    MAX_QUESTION_CHARS,
+    Query,
+    as_asked,
+    is_meaningful,
+    is_small_talk,
+    off_topic_words,
+    parse,
+)
 from qa.retrieval import (
     PERIOD_OTHER,
     Hit,
@@ -366,6 +376,8 @@ def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
         return byline
     if not knows_any_word(index, query):
         return not_found(query, [], "这些词")
+    if subject := off_topic(query):
+        return not_found(query, [], f"关于{subject}的内容（政府工作报告不谈这些）")
     topic = [w for w in (*query.topic, *query.bridged) if has_cjk(w)]
     if place := other_place(query.asked, report_places(index), lambda word: mentioned(index, word, topic)):
         whose = "、".join(report_places(index)) or "另一个地方"
@@ -389,6 +401,15 @@ def knows_any_word(index: Index, query: Query) -> bool:
     if not words or any(t in vocab for t in words) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in words):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
+
+
+def off_topic(query: Query) -> str | None:
+    """The question's subject when it is only something a work report never speaks of (qa/data/offtopic.txt):
+    "明天长沙天气怎么样" asks about 天气 alone once the place, the day and the question word are set aside."""
+    places = [t for t in query.topic if is_place_name(t)]
+    words = {t for t in query.topic if t not in DAYS and not ASKING.search(t) and not any(t in p for p in places)}
+    off = words & off_topic_words()
+    return min(off) if off and off == words else None
 
 
 def report_places(index: Index) -> tuple[str, ...]:

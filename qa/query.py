@@ -29,6 +29,8 @@ ACTUAL = re.compile(r"实际(?!使用|利用)|实现了|完成了|做到了|达�
 BASELINE_BEFORE = re.compile(r"(?:比|较|相比|相较|than|since|compared (?:with|to))\s*$", re.IGNORECASE)
 BASELINE_AFTER = re.compile(r"年?(?:相比|相较)")  # "与2020年相比"
 SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
+OFF_TOPIC_FILE = Path(__file__).parent / "data" / "offtopic.txt"
+DAYS = frozenset(["今天", "明天", "后天", "昨天", "今晚", "明早", "周末"])  # when, not what: 明天天气
 SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧啦~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
@@ -207,6 +209,13 @@ PLAN_WORDS = ("目标", "预期", "计划", "打算")
 def _small_talk() -> frozenset[str]:
     lines = SMALL_TALK_FILE.read_text("utf-8").splitlines() if SMALL_TALK_FILE.is_file() else []
     return frozenset(SMALL_TALK_NOISE.sub("", ln.lower()) for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
+@cache
+def off_topic_words() -> frozenset[str]:
+    """Subjects a work report never answers (qa/data/offtopic.txt): 天气, 总统, 彩票."""
+    lines = OFF_TOPIC_FILE.read_text("utf-8").splitlines() if OFF_TOPIC_FILE.is_file() else []
+    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
 def is_small_talk(question: str) -> bool:

@@ -26,6 +26,16 @@ def test_off_topic_junk_and_other_places_are_refused(real_index, question):
     assert answer.text.startswith("报告中没有找到")
 
 
+def test_a_question_only_about_the_weather_is_refused_even_where_the_report_says_tianqi():
+    from eval.sets import index_for
+
+    beijing = index_for(["provincial-2026/2026_北京市_政府工作报告.csv"])  # "提高应对极端天气能力"
+    answer = ask(beijing, "明天北京天气怎么样")
+    assert not answer.found and answer.text.startswith("报告中没有找到关于天气的内容")
+    answer = ask(beijing, "北京怎么应对极端天气？")  # a subject of its own besides 天气: searched as usual
+    assert "不谈这些" not in answer.text
+
+
 def test_a_year_end_total_is_found_in_the_five_year_review(real_index):
     answer = ask(real_index, "2020年杭州GDP是多少？")
     assert answer.found and "1.61万亿元" in answer.text
