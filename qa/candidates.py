@@ -254,10 +254,10 @@ def coverer(index: Index, query: Query):
     """
     bridge_sets = query.bridge_sets
     weight, total = _weights(index, query.topic)
-    # a topic word said by a glossary word (gdp, 网上卖东西) is also said by any of that word's report terms
-    said_by = {t: tuple(term for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key for term in terms)
-               for t in weight}
-    items = tuple((t, w, said_by[t]) for t, w in weight.items())  # a text is covered ~100 times a question
+    # each topic word, its weight, and the report terms saying it: a topic word said by a glossary word (gdp,
+    # 网上卖东西) is also said by any of that word's report terms. Looked up once, as a text is covered ~100 times
+    items = tuple((t, w, tuple(term for key, terms in zip(query.bridge_keys, bridge_sets) if t.lower() in key for term in terms))
+                  for t, w in weight.items())
 
     def cover(text: str) -> float:
         if not total:  # an English question: only its bridges (GDP -> 地区生产总值 / 经济总量 …) can be found

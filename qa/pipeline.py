@@ -243,7 +243,7 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
                                 early)
     view = index.view(scope.doc_ids)
     chosen = answer_prepared(view, prepare(view, question, history, mode, abstain, early), scorer, mode, abstain)
-    return from_report(replace(chosen, question=question if isinstance(question, str) else ""), view)
+    return from_report(replace(chosen, question=raw), view)
 
 
 def from_best_report(index: Index, question: str, history, mode: str, abstain: bool, scorer: Scorer,

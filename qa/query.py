@@ -205,17 +205,21 @@ def _asks_a_kind(word: str) -> bool:
 PLAN_WORDS = ("目标", "预期", "计划", "打算")
 
 
+def _listed(path: Path) -> list[str]:
+    """The entries of a one-a-line data file (qa/data/*.txt), without blank lines and # comments; none if it is gone."""
+    lines = path.read_text("utf-8").splitlines() if path.is_file() else []
+    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
 @cache
 def _small_talk() -> frozenset[str]:
-    lines = SMALL_TALK_FILE.read_text("utf-8").splitlines() if SMALL_TALK_FILE.is_file() else []
-    return frozenset(SMALL_TALK_NOISE.sub("", ln.lower()) for ln in lines if ln.strip() and not ln.startswith("#"))
+    return frozenset(SMALL_TALK_NOISE.sub("", ln.lower()) for ln in _listed(SMALL_TALK_FILE))
 
 
 @cache
 def off_topic_words() -> frozenset[str]:
     """Subjects a work report never answers (qa/data/offtopic.txt): 天气, 总统, 彩票."""
-    lines = OFF_TOPIC_FILE.read_text("utf-8").splitlines() if OFF_TOPIC_FILE.is_file() else []
-    return frozenset(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
+    return frozenset(_listed(OFF_TOPIC_FILE))
 
 
 def is_small_talk(question: str) -> bool:
