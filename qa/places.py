@@ -10,7 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from qa.tokens import has_cjk
+from qa.tokens import has_cjk, tokenize
 
 PLACES_FILE = Path(__file__).parent / "data" / "places.tsv"
 CITIES_FILE = Path(__file__).parent / "data" / "cities.tsv"
@@ -54,6 +54,8 @@ def scope_words(places: tuple[str, ...]) -> frozenset[str]:
     words = set(SELF_REFERENCES)
     for place in filter(None, places):
         words |= set(names_of(place))
+    # the pieces a search-mode cut gives of a name (黑龙江 -> 龙江; 内蒙古 -> 内蒙, 蒙古) are no topic either
+    words |= {piece for name in list(words) if has_cjk(name) for piece in tokenize(name) if len(piece) > 1}
     return frozenset(w.lower() for w in words if w)
 
 

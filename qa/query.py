@@ -138,6 +138,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
+        # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before
+        or bool(vocabulary) and not any(_known_part(t, vocabulary) in vocabulary for t in own_topic)
     )
     resolved = asked
     if is_followup:
@@ -149,6 +151,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
         carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
         topic_text = f"{new_words} {carried}".strip() if names_a_thing else f"{strip_period(previous.resolved)} {new_words}"
+        if swapped := _swapped(strip_period(previous.resolved), new_words):  # "农村的呢？" after "城市低保标准…"
+            topic_text = swapped
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
@@ -242,6 +246,26 @@ def _period_words(text: str) -> str:
     found += [m.group(0) for m in PAST_FIVE.finditer(text)] + [m.group(0) for m in NEXT_FIVE.finditer(text)]
     found += [p for p in RELATIVE_YEARS if p in text.lower() and f"比{p}" not in text]
     return " ".join(dict.fromkeys(w.replace("年年", "年") for w in found))
+
+
+COUNTERPARTS_FILE = Path(__file__).parent / "data" / "counterparts.txt"
+
+
+@cache
+def counterparts() -> tuple[tuple[str, ...], ...]:
+    """Groups of words a follow-up swaps for one another (qa/data/counterparts.txt, a group a line)."""
+    lines = COUNTERPARTS_FILE.read_text("utf-8").splitlines() if COUNTERPARTS_FILE.is_file() else []
+    return tuple(tuple(line.split()) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _swapped(previous: str, new_words: str) -> str | None:
+    """The question before with one word swapped for the counterpart a follow-up names: "城市低保标准提高了多少" and
+    "农村的呢" give "农村低保标准提高了多少"; None when the follow-up names no counterpart of a word before."""
+    for group in counterparts():
+        for new in (w for w in group if w in new_words and w not in previous):
+            for old in (w for w in group if w != new and w in previous):
+                return previous.replace(old, new, 1)
+    return None
 
 
 def _drop_followup_opening(text: str) -> str:

@@ -72,6 +72,34 @@ def test_a_follow_up_keeps_the_measure_when_it_names_only_an_action(real_index):
     assert answer.found and "7个" in answer.text and "未来社区" in answer.citations[0].text
 
 
+
+@pytest.mark.parametrize(("first", "then", "expected"), [
+    ("去年杭州地区生产总值增长了多少？", "今年年底能到多少？", "7%"),
+    ("2020年杭州一般公共预算收入增长多少？", "到今年年底能够达成多少？", "7%"),
+])
+def test_a_question_with_no_word_of_its_own_the_report_uses_goes_on_with_the_one_before(real_index, first, then,
+                                                                                      expected):
+    answer = ask(real_index, then, [first])  # no 那 / 呢, over eight characters: only its words say it is a follow-up
+    assert answer.found and expected in answer.text and answer.period == "2021年安排"
+
+
+@pytest.mark.parametrize(("first", "expected"), [("2020年杭州城镇居民收入增长多少？", "6.7%"),
+                                                 ("这五年城镇居民收入增加到多少？", "3.9万元")])
+def test_a_follow_up_naming_a_counterpart_swaps_it_into_the_question_before(real_index, first, expected):
+    answer = ask(real_index, "农村的呢？", [first])  # 农村 for 城镇 (qa/data/counterparts.txt): still 居民收入
+    assert answer.found and expected in answer.text and "城乡居民收入" in answer.citations[0].text
+
+
+@pytest.mark.parametrize(("report", "question", "expected"), [
+    ("provincial-2026/2026_黑龙江省_政府工作报告.csv", "黑龙江今年GDP增长目标是多少？", "4.5-5%"),
+    ("provincial-2026/2026_内蒙古自治区_政府工作报告.csv", "内蒙古今年GDP增长目标是多少？", "5%左右"),
+])
+def test_the_pieces_of_the_reports_own_place_name_are_not_a_topic(report, question, expected):
+    from eval.sets import index_for
+
+    answer = ask(index_for([report]), question)  # jieba's search mode also gives 龙江 / 内蒙, 蒙古
+    assert answer.found and expected in answer.text
+
 def test_the_committed_scorer_says_what_it_was_trained_on():
     scorer = load_scorer()
     trained = scorer.meta["trained_on"]
