@@ -133,26 +133,26 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     asked = as_asked(question)
     previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
-    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
+    new_words = _drop_followup_opening(strip_period(asked))
+    own_topic = [t for t in content_tokens(new_words)
                  if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
+    knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic)  # a word of its own the report uses
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
         # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before
-        or bool(vocabulary) and not any(_known_part(t, vocabulary) in vocabulary for t in own_topic)
+        or bool(vocabulary) and not knows_own
     )
     resolved = asked
     if is_followup:
-        new_words = _drop_followup_opening(strip_period(asked))
-        # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
-        # "那整个十五五期间呢" (整个: no word of the report)
-        names_a_thing = (own_topic and _names_a_thing(new_words)
-                         and (not vocabulary or any(_known_part(t, vocabulary) in vocabulary for t in own_topic)))
-        # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
-        carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
-        topic_text = f"{new_words} {carried}".strip() if names_a_thing else f"{strip_period(previous.resolved)} {new_words}"
-        if swapped := _swapped(strip_period(previous.resolved), new_words):  # "农村的呢？" after "城市低保标准…"
-            topic_text = swapped
+        before = strip_period(previous.resolved)
+        if not (topic_text := _swapped(before, new_words)):  # "农村的呢？" after "城市低保标准…"
+            # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
+            # "那整个十五五期间呢" (整个: no word of the report)
+            names_a_thing = own_topic and (not vocabulary or knows_own) and _names_a_thing(new_words)
+            # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
+            carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
+            topic_text = f"{new_words} {carried}".strip() if names_a_thing else f"{before} {new_words}"
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
@@ -254,8 +254,7 @@ COUNTERPARTS_FILE = Path(__file__).parent / "data" / "counterparts.txt"
 @cache
 def counterparts() -> tuple[tuple[str, ...], ...]:
     """Groups of words a follow-up swaps for one another (qa/data/counterparts.txt, a group a line)."""
-    lines = COUNTERPARTS_FILE.read_text("utf-8").splitlines() if COUNTERPARTS_FILE.is_file() else []
-    return tuple(tuple(line.split()) for line in lines if line.strip() and not line.startswith("#"))
+    return tuple(tuple(line.split()) for line in _listed(COUNTERPARTS_FILE))
 
 
 def _swapped(previous: str, new_words: str) -> str | None:
