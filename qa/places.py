@@ -53,9 +53,12 @@ def scope_words(places: tuple[str, ...]) -> frozenset[str]:
     Cached: every question of an index asks for the same places."""
     words = set(SELF_REFERENCES)
     for place in filter(None, places):
-        words |= set(names_of(place))
-    # the pieces a search-mode cut gives of a name (黑龙江 -> 龙江; 内蒙古 -> 内蒙, 蒙古) are no topic either
-    words |= {piece for name in list(words) if has_cjk(name) for piece in tokenize(name) if len(piece) > 1}
+        names = names_of(place)
+        words |= set(names)
+        # the pieces a search-mode cut gives of the short name (黑龙江 -> 龙江; 内蒙古 -> 内蒙, 蒙古) are no topic
+        # either; not those of the full name, whose 回族 or 壮族 can be a question's topic
+        short = min((n for n in names if has_cjk(n)), key=len, default="")
+        words |= {piece for piece in tokenize(short) if len(piece) > 1}
     return frozenset(w.lower() for w in words if w)
 
 

@@ -100,6 +100,14 @@ def test_the_pieces_of_the_reports_own_place_name_are_not_a_topic(report, questi
     answer = ask(index_for([report]), question)  # jieba's search mode also gives 龙江 / 内蒙, 蒙古
     assert answer.found and expected in answer.text
 
+
+def test_only_the_short_names_pieces_are_scope_so_a_full_names_ethnic_group_stays_a_topic():
+    from qa.places import scope_words
+
+    assert {"龙江", "内蒙", "蒙古"} <= scope_words(("黑龙江省", "内蒙古自治区"))
+    own = scope_words(("广西壮族自治区", "宁夏回族自治区", "新疆维吾尔自治区"))
+    assert {"广西", "宁夏", "新疆"} <= own and not own & {"壮族", "回族", "维吾尔", "自治"}
+
 def test_the_committed_scorer_says_what_it_was_trained_on():
     scorer = load_scorer()
     trained = scorer.meta["trained_on"]
