@@ -259,10 +259,14 @@ def counterparts() -> tuple[tuple[str, ...], ...]:
 
 def _swapped(previous: str, new_words: str) -> str | None:
     """The question before with one word swapped for the counterpart a follow-up names: "城市低保标准提高了多少" and
-    "农村的呢" give "农村低保标准提高了多少"; None when the follow-up names no counterpart of a word before."""
+    "农村的呢" give "农村低保标准提高了多少"; None when the follow-up names no counterpart of a word before, or
+    names a thing of its own besides ("那农村公路呢" after "城市道路…" asks about 公路, not 道路)."""
     for group in counterparts():
         for new in (w for w in group if w in new_words and w not in previous):
             for old in (w for w in group if w != new and w in previous):
+                rest = content_tokens(new_words.replace(new, " "))
+                if any(t not in previous and t not in GENERIC_ASKS and not ASKING.search(t) for t in rest):
+                    return None
                 return previous.replace(old, new, 1)
     return None
 

@@ -90,6 +90,11 @@ def test_a_follow_up_naming_a_counterpart_swaps_it_into_the_question_before(real
     assert answer.found and expected in answer.text and "城乡居民收入" in answer.citations[0].text
 
 
+def test_a_follow_up_naming_a_counterpart_and_a_thing_of_its_own_asks_about_that_thing(real_index):
+    answer = ask(real_index, "那农村公路呢？", ["2020年杭州完成了多少条城市道路的无障碍环境提升？"])
+    assert answer.found and "491.8公里" in answer.text  # 公路, not 城市道路 with 城市 swapped for 农村
+
+
 @pytest.mark.parametrize(("report", "question", "expected"), [
     ("provincial-2026/2026_黑龙江省_政府工作报告.csv", "黑龙江今年GDP增长目标是多少？", "4.5-5%"),
     ("provincial-2026/2026_内蒙古自治区_政府工作报告.csv", "内蒙古今年GDP增长目标是多少？", "5%左右"),
