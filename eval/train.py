@@ -95,11 +95,15 @@ def score_pairs(scored: list[tuple[Prepared, Scorer]], chosen: list[tuple[int, f
 
 def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool, clip: float = 0.0) -> Linear:
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced" if balanced else None)
-    model.fit(standardized(X, mean, scale, clip), y)
+    # one BLAS thread: for these small fits, threads' hand-offs cost more than they give (python -m eval.train
+    # 55 s against 68 s on two idle cores; several times slower when other work shares them)
+    with threadpool_limits(limits=1, user_api="blas"):
+        model.fit(standardized(X, mean, scale, clip), y)
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), clip)
 
 
