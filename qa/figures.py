@@ -2,7 +2,7 @@
 
 General rules for how Chinese government reports phrase figures (no sentence of any one report is listed):
 
-- A figure is a number (ASCII or full-width digits, optional decimals) followed by a unit: an optional 多,
+- A figure is a number (ASCII or full-width digits, optional decimals) followed by a unit: an optional 多 or 余,
   an optional scale (万/亿/万亿), an optional measure word (元, %, 个, 家, 公里 ...) and an optional
   qualifier (以上/以下/以内/左右). The qualifier is kept at the end of `unit` ("%左右", "万元以上") so the
   table shows "7%左右"; `value` is only the number as written.
@@ -34,12 +34,13 @@ _MEASURES = sorted(
     ["个百分点", "百分点", "%", "％", "‰", "倍", "美元", "元", "人次", "人", "名", "位", "个", "家", "所", "张",
      "条", "平方公里", "公里", "千米", "平方米", "微克/立方米", "立方米", "米", "亩", "户", "套", "项", "件", "座",
      "台", "辆", "例", "吨", "公斤", "斤", "GW", "MW", "千瓦", "周年", "年", "天", "小时", "分钟", "岁", "次",
-     "场", "批", "支", "艘", "幢", "栋", "部", "处", "间", "标准箱"],
+     "场", "批", "支", "艘", "幢", "栋", "部", "处", "间", "标准箱", "种", "列", "轮", "类", "款", "枚", "度",
+     "颗", "起", "宗", "头", "只", "份", "架", "株", "块", "兆瓦时", "兆瓦", "千瓦时"],
     key=len, reverse=True,
 )  # longest first so 个百分点 wins over 个
 # fmt: on
 _FIG = re.compile(
-    r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)(?P<unit>多?(?:万亿|亿|万)?多?"
+    r"(?<![\d.])(?P<value>\d+(?:\.\d+)?)(?P<unit>[多余]?(?:万亿|亿|万)?[多余]?"
     r"(?P<meas>" + "|".join(map(re.escape, _MEASURES)) + r")?(?P<qual>以上|以下|以内|左右)?)"
 )
 _BOUND = "，,、；;：:。！？!?"
@@ -91,7 +92,7 @@ def is_change_rate(figure: Figure, text: str) -> bool:
 
 def measure_of(unit: str) -> str:
     """The measure word of a unit, without scale or qualifier: "亿元" -> "元", "%左右" -> "%"."""
-    return re.sub(r"^多?(?:万亿|亿|万|千)?多?|(?:以上|以下|以内|左右)$", "", unit)
+    return re.sub(r"^[多余]?(?:万亿|亿|万|千)?[多余]?|(?:以上|以下|以内|左右)$", "", unit)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -144,7 +145,7 @@ def _is_figure(s: str, m: re.Match) -> bool:
     before = s[m.start() - 1] if m.start() else ""
     if not m["unit"] or before in "第“‘《「『" or (before.isascii() and before.isalpha()):
         return False
-    if m["meas"] == "年" and len(m["value"]) == 4 and "多" not in m["unit"]:
+    if m["meas"] == "年" and len(m["value"]) == 4 and not {"多", "余"} & set(m["unit"]):
         return False  # a date such as 2020年
     # a threshold ("35岁以下大学生43.6万人") qualifies the next figure of its clause
     return not (m["qual"] in ("以上", "以下") and re.match(rf"[^\d{_BOUND}]+\d", s[m.end() :]))

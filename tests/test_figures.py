@@ -91,6 +91,15 @@ def test_qualifier_kept_in_unit():
     assert rows("城镇登记失业率控制在3.5%以内。") == [("城镇登记失业率", "3.5", "%以内", "")]
 
 
+def test_an_approximate_count_and_the_rarer_measure_words_are_figures():
+    # 余 as 多 ("80余家"), and 颗, 列, 头, 度, 起: the reports' counts of satellites, trains, cattle, power, cases
+    assert rows("新增80余家央企二三级子公司。")[0][1:3] == ("80", "余家")
+    assert rows("东方航天港海上发射卫星137颗。") == [("东方航天港海上发射卫星", "137", "颗", "")]
+    assert [r[1:3] for r in rows("中欧班列开行924列，肉牛屠宰加工量突破80万头，输出345亿度，完成并购重组397起。")] == [
+        ("924", "列"), ("80", "万头"), ("345", "亿度"), ("397", "起")]
+    assert rows("已有2000余年历史。")[0][1:3] == ("2000", "余年")  # not a date
+
+
 def test_count_before_noun_takes_the_noun():
     assert rows("累计治愈出院204例确诊病例，无死亡病例。") == [("治愈出院确诊病例", "204", "例", "")]
     (fig,) = extract_figures("选派1.1万名干部助企渡难关。")
