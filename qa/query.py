@@ -146,7 +146,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     resolved = asked
     if is_followup:
         before = strip_period(previous.resolved)
-        if not (topic_text := _swapped(before, new_words)):  # "农村的呢？" after "城市低保标准…"
+        if not (topic_text := _swapped(before, new_words, own_topic)):  # "农村的呢？" after "城市低保标准…"
             # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
             # "那整个十五五期间呢" (整个: no word of the report)
             names_a_thing = own_topic and (not vocabulary or knows_own) and _names_a_thing(new_words)
@@ -257,17 +257,15 @@ def counterparts() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(line.split()) for line in _listed(COUNTERPARTS_FILE))
 
 
-def _swapped(previous: str, new_words: str) -> str | None:
+def _swapped(previous: str, new_words: str, own_topic: Sequence[str]) -> str | None:
     """The question before with one word swapped for the counterpart a follow-up names: "城市低保标准提高了多少" and
     "农村的呢" give "农村低保标准提高了多少"; None when the follow-up names no counterpart of a word before, or
-    names a thing of its own besides ("那农村公路呢" after "城市道路…" asks about 公路, not 道路)."""
+    names a thing of its own besides (`own_topic`, its topic words: "那农村公路呢" after "城市道路…" asks about 公路)."""
     for group in counterparts():
         for new in (w for w in group if w in new_words and w not in previous):
-            for old in (w for w in group if w != new and w in previous):
-                rest = content_tokens(new_words.replace(new, " "))
-                if any(t not in previous and t not in GENERIC_ASKS and not ASKING.search(t) for t in rest):
-                    return None
-                return previous.replace(old, new, 1)
+            if old := next((w for w in group if w != new and w in previous), None):
+                own_thing = any(t not in new and t not in previous for t in own_topic)
+                return None if own_thing else previous.replace(old, new, 1)
     return None
 
 

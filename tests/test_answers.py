@@ -113,6 +113,7 @@ def test_only_the_short_names_pieces_are_scope_so_a_full_names_ethnic_group_stay
     own = scope_words(("广西壮族自治区", "宁夏回族自治区", "新疆维吾尔自治区"))
     assert {"广西", "宁夏", "新疆"} <= own and not own & {"壮族", "回族", "维吾尔", "自治"}
 
+
 def test_the_committed_scorer_says_what_it_was_trained_on():
     scorer = load_scorer()
     trained = scorer.meta["trained_on"]
