@@ -1,10 +1,11 @@
 """`python -m eval.train`: train the answer scorer on the dev questions of every report, save qa/data/scorer.json.
 
 Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
-labelled right when its extract holds an accepted answer and its paragraph the evidence. A logistic
-regression learns P(right | features); the refusal threshold is the one that, on the same dev questions each
-scored by models trained without its report, refuses the most unanswerable questions while false refusals stay
-within FALSE_REFUSAL_BUDGET.
+labelled right when its extract holds an accepted answer and its paragraph the evidence. LightGBM's
+gradient-boosted trees and a logistic regression each learn P(right | features) of a candidate; their log-odds,
+added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
+threshold is the one that, on the same dev questions each scored by models trained without its report, refuses
+the most unanswerable questions while false refusals stay within FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics.
 """
 
@@ -23,10 +24,15 @@ import numpy as np
 from eval.metrics import contains_any
 from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
-from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Scorer, pick, relative, standardized
+from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Ranker, Scorer, Trees, pick, relative, standardized
 
 FALSE_REFUSAL_BUDGET = 0.05
-C = 1.0  # inverse regularization strength of both logistic regressions
+C = 1.0  # inverse regularization strength of the logistic regressions
+# The ranker's trees: small and many, each fit on a sample of rows and features (set once, not swept).
+# Deterministic on one thread: retraining gives the same model text.
+TREES = {"objective": "binary", "n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
+         "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0, "random_state": 0,
+         "n_jobs": 1, "deterministic": True, "force_col_wise": True, "verbose": -1}
 # The answerability model sees one row a question (a few hundred): a feature seldom far from its mean there (a rare
 # flag, a ratio nearly always 1) would stand many deviations away when it moves; clipped, one such value cannot
 # outweigh the rest of the evidence. The ranker learns from every candidate and is not clipped.
@@ -93,7 +99,7 @@ def score_pairs(scored: list[tuple[Prepared, Scorer]], chosen: list[tuple[int, f
             "abstention": abstained / max(len(unanswerable), 1), "false_refusal": refused / max(len(answerable), 1)}
 
 
-def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool, clip: float = 0.0) -> Linear:
+def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool = False, clip: float = 0.0) -> Linear:
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
@@ -107,33 +113,46 @@ def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool, clip: floa
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), clip)
 
 
+def _ranker(rows: list[Prepared]) -> Ranker:
+    """Whether each candidate is right, as log-odds (so the best one's score also tells the answerability model how
+    right it looks): trees and a logistic regression (balanced classes), added."""
+    from lightgbm import LGBMClassifier
+
+    X, y = np.vstack([relative(r.features) for r in rows]), np.concatenate([r.labels for r in rows])
+    trees = LGBMClassifier(**TREES).fit(X, y)
+    return Ranker(Trees.from_text(trees.booster_.model_to_string()), _logistic(X, y, C, balanced=True))
+
+
 def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     """The ranker on every candidate (right or not), then the answerability model on each question's best
-    candidate (does it answer?), then the refusal threshold: on the same dev questions, each scored by models
-    trained without its report (as a report never seen is), so the budget holds beyond the questions fitted."""
-    ranker, answerable = _models(rows)
-    scorer = Scorer(ranker, answerable, 0.5, meta or {})
+    candidate (does it answer?), then the refusal threshold.
+
+    Trees fit the questions they learned from far more closely than a new question: the answerability model learns
+    from each report's questions as ranked by trees trained without that report, as a new report's are ranked. The
+    threshold is chosen on the same dev questions, each decided by models trained without its report, so the
+    false-refusal budget holds beyond the questions fitted."""
+    pooled = [r for r in rows if len(r.features) and r.early is None]
     reports = sorted({r.report for r in rows})
-    if len(reports) < 2:
+    ranker = _ranker(pooled)
+    if len(reports) < 2:  # no report to hold out
+        picks = {id(r): pick(ranker, r.features) for r in pooled}
+        scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
         return _with_threshold(scorer, [(row, scorer) for row in rows])
+    rankers = {report: _ranker([r for r in pooled if r.report != report]) for report in reports}
+    picks = {id(r): pick(rankers[r.report], r.features) for r in pooled}
+    scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
     held_out = []
     for report in reports:
-        without = Scorer(*_models([r for r in rows if r.report != report]), 0.5, {})
+        without = Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
         held_out += [(row, without) for row in rows if row.report == report]
     return _with_threshold(scorer, held_out)
 
 
-def _models(rows: list[Prepared]) -> tuple[Linear, Linear]:
-    pooled = [r for r in rows if len(r.features) and r.early is None]
-    ranker = _logistic(np.vstack([relative(r.features) for r in pooled]), np.concatenate([r.labels for r in pooled]),
-                       C, balanced=True)
-    X, y = [], []
-    for row in pooled:
-        best, inputs = pick(ranker, row.features)
-        X.append(inputs)
-        y.append(row.labels[best])
-    answerable = _logistic(np.array(X), np.array(y), C, balanced=False, clip=CLIP)
-    return ranker, answerable
+def _answerable(rows: list[Prepared], picks: dict[int, tuple[int, np.ndarray]]) -> Linear:
+    """Whether each question's best candidate (`picks`: its row and the model's input, by question) answers it."""
+    X = np.array([picks[id(row)][1] for row in rows])
+    y = np.array([row.labels[picks[id(row)][0]] for row in rows])
+    return _logistic(X, y, C, clip=CLIP)
 
 
 def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]]) -> Scorer:
@@ -180,8 +199,10 @@ def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Score
     rows = dev_rows(prepared)
     meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
-            "model": f"two sklearn LogisticRegression(C={C}): a ranker over candidates (balanced classes), then "
-                     f"answerability of the best (inputs clipped to {CLIP} deviations); threshold for false "
+            "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
+                     f"trees of {TREES['num_leaves']} leaves) plus a sklearn LogisticRegression(C={C}, balanced "
+                     f"classes); then a sklearn LogisticRegression(C={C}) for the answerability of "
+                     f"the best (inputs clipped to {CLIP} deviations); threshold for false "
                      f"refusals <= {FALSE_REFUSAL_BUDGET} on dev, each question scored by models trained without its "
                      f"report"}
     scorer = fit(rows, meta)
@@ -202,8 +223,9 @@ def main(argv=None) -> int:
           f"({scorer.meta['trained_on']['candidates']} candidates) in {time.perf_counter() - began:.0f} s; "
           f"threshold {scorer.threshold}; dev {scorer.meta['dev_metrics']}")
     ranked = (*FEATURES, *(f"{n}_below_best" for n in FEATURES))
-    for title, names, model in (("ranker", ranked, scorer.ranker), ("answerable", ANSWER_FEATURES, scorer.answerable)):
-        print(title + ": " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(zip(names, model.coef), key=lambda x: -abs(x[1]))))
+    gains = scorer.ranker.trees.booster.feature_importance("gain")
+    print("ranker, share of gain: " + ", ".join(f"{n} {g / gains.sum():.2f}" for n, g in sorted(zip(ranked, gains), key=lambda x: -x[1])[:20]))
+    print("answerable: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(zip(ANSWER_FEATURES, scorer.answerable.coef), key=lambda x: -abs(x[1]))))
     print(f"wrote {args.out}")
     return 0
 

@@ -128,7 +128,12 @@ def test_a_damaged_scorer_file_says_how_to_remake_it(tmp_path):
     with pytest.raises(ModelError, match="eval.train"):
         load_scorer(broken)
     data = json.loads(SCORER_PATH.read_text("utf-8"))
-    data["features"] = data["features"][:-1]
+    trees = data["ranker"]["trees"]["lightgbm"]
+    data["ranker"]["trees"]["lightgbm"] = trees[: len(trees) // 2]  # cut off in a tree: LightGBM itself would abort
+    broken.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ModelError, match="eval.train"):
+        load_scorer(broken)
+    data["ranker"]["trees"]["lightgbm"], data["features"] = trees, data["features"][:-1]
     broken.write_text(json.dumps(data), "utf-8")
     with pytest.raises(ModelError, match="other features"):
         load_scorer(broken)
