@@ -104,7 +104,8 @@ def test_retraining_from_the_repo_reproduces_the_committed_scorer():
     assert retrained.meta["trained_on"] == committed.meta["trained_on"]
     assert retrained.threshold == committed.threshold
     candidates = np.vstack([relative(r.features) for rows in prepared.values() for r in rows if len(r.features)])
-    assert np.allclose(retrained.ranker.z(candidates), committed.ranker.z(candidates), atol=1e-4)
+    assert np.allclose(retrained.ranker.trees.z(candidates), committed.ranker.trees.z(candidates), atol=1e-4)
+    assert np.allclose(retrained.ranker.linear.coef, committed.ranker.linear.coef, atol=1e-4)
     assert np.allclose(retrained.answerable.coef, committed.answerable.coef, atol=1e-4)
     for name, value in committed.meta["dev_metrics"].items():
         assert retrained.meta["dev_metrics"][name] == pytest.approx(value, abs=1e-3), name
