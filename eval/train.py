@@ -24,7 +24,18 @@ import numpy as np
 from eval.metrics import contains_any
 from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
-from qa.scorer import ANSWER_FEATURES, SCORER_PATH, Linear, Ranker, Scorer, Trees, pick, relative, standardized
+from qa.scorer import (
+    ANSWER_FEATURES,
+    SCORER_PATH,
+    SHORTLIST,
+    Linear,
+    Ranker,
+    Scorer,
+    Trees,
+    pick,
+    relative,
+    standardized,
+)
 
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of the logistic regressions
@@ -134,13 +145,12 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     pooled = [r for r in rows if len(r.features) and r.early is None]
     reports = sorted({r.report for r in rows})
     ranker = _ranker(pooled)
-    if len(reports) < 2:  # no report to hold out
-        picks = {id(r): pick(ranker, r.features) for r in pooled}
-        scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
-        return _with_threshold(scorer, [(row, scorer) for row in rows])
-    rankers = {report: _ranker([r for r in pooled if r.report != report]) for report in reports}
-    picks = {id(r): pick(rankers[r.report], r.features) for r in pooled}
+    # with one report there is none to hold out: its questions are ranked by the ranker trained on them
+    rankers = {report: _ranker([r for r in pooled if r.report != report]) for report in reports} if len(reports) > 1 else {}
+    picks = {id(r): pick(rankers.get(r.report, ranker), r.features) for r in pooled}
     scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
+    if not rankers:
+        return _with_threshold(scorer, [(row, scorer) for row in rows])
     held_out = []
     for report in reports:
         without = Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
@@ -200,9 +210,9 @@ def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Score
     meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
             "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
-                     f"trees of {TREES['num_leaves']} leaves) plus a sklearn LogisticRegression(C={C}, balanced "
-                     f"classes); then a sklearn LogisticRegression(C={C}) for the answerability of "
-                     f"the best (inputs clipped to {CLIP} deviations); threshold for false "
+                     f"trees of {TREES['num_leaves']} leaves, scoring the logistic model's {SHORTLIST} best) plus a "
+                     f"sklearn LogisticRegression(C={C}, balanced classes); then a sklearn LogisticRegression(C={C}) "
+                     f"for the answerability of the best (inputs clipped to {CLIP} deviations); threshold for false "
                      f"refusals <= {FALSE_REFUSAL_BUDGET} on dev, each question scored by models trained without its "
                      f"report"}
     scorer = fit(rows, meta)

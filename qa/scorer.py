@@ -3,9 +3,9 @@
 
 The ranker (LightGBM's gradient-boosted trees plus a logistic model) scores every candidate, from its features
 and from how far each falls short of the question's best candidate on it (so a sentence is judged against its
-rivals); the best one is the answer. The answerability model reads the best candidate (its ranker score, its lead over the runner-up, its
-features) and gives the probability that it answers the question; below a threshold chosen on the dev questions
-for few false refusals, the pipeline says the report does not say.
+rivals); the best one is the answer. The answerability model reads the best candidate (its ranker score, its
+lead over the runner-up, its features) and gives the probability that it answers the question; below a
+threshold chosen on the dev questions for few false refusals, the pipeline says the report does not say.
 """
 
 from __future__ import annotations
