@@ -186,6 +186,9 @@ def load_scorer(path: Path = SCORER_PATH) -> Scorer:
                         Linear.from_json(data["answerable"], len(ANSWER_FEATURES)), float(data["threshold"]),
                         {k: v for k, v in data.items()
                          if k not in ("features", "answer_features", "threshold", "ranker", "answerable")})
-    except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:
+    except ImportError as exc:  # retraining cannot help: the ranker's library is missing
+        raise ModelError(f"the answer scorer needs {exc.name or 'lightgbm'}, which is not installed: run "
+                         f"`bash scripts/setup.sh` to install the project's dependencies") from exc
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"the answer scorer {path} cannot be read ({type(exc).__name__}: {exc}): {remake}") from exc
     return scorer

@@ -4,6 +4,7 @@ five-year review, plans never taken for results, follow-ups that keep the measur
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -137,6 +138,12 @@ def test_a_damaged_scorer_file_says_how_to_remake_it(tmp_path):
     broken.write_text(json.dumps(data), "utf-8")
     with pytest.raises(ModelError, match="other features"):
         load_scorer(broken)
+
+
+def test_a_missing_lightgbm_says_to_install_the_dependencies_not_to_retrain(monkeypatch):
+    monkeypatch.setitem(sys.modules, "lightgbm", None)  # as if it were not installed: importing it raises
+    with pytest.raises(ModelError, match="scripts/setup.sh"):
+        load_scorer()
 
 
 def test_which_n_things_is_answered_with_the_n_items_that_follow_the_announcement(real_index):
