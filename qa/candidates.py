@@ -1,4 +1,4 @@
-"""Candidate stage: every sentence (or clause) of the retrieved text that might answer, and what it looks like.
+"""Candidate stage: every sentence of the retrieved text that might answer (a long one as its two likeliest clauses).
 
 Each candidate carries the extract it would answer with and a feature vector that carries from report to
 report (closeness in meaning, word and character overlap weighted by rarity, figure, unit and measure
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,7 +37,8 @@ FEATURES = (
     "fused", "bm25", "rank", "period_exact", "period_other", "tense_fit", "asks_met", "has_figure",
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
-    "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates",
+    "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
+    "chars_extract",
 )
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
@@ -67,13 +69,13 @@ class Candidate:
         return self.features[FEATURES.index(name)]
 
 
-Readings = dict  # (paragraph id, sentence start, end) -> Reading, for one question
+Readings = dict  # (paragraph id, sentence start, end) -> its Readings (one per extract), for one question
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What one sentence says to one question, whatever rank its chunk has: the extract and the features that
-    depend on the words alone. Made ahead, while the question is still being embedded (read_ahead)."""
+    """What one extract of a sentence says to one question, whatever rank its chunk has: the extract and the
+    features that depend on the words alone. Made ahead, while the question is still being embedded (read_ahead)."""
 
     extract: tuple[int, int]
     features: tuple[float, ...]  # in FEATURES order; 0 where a feature is not the sentence's alone
@@ -81,7 +83,8 @@ class Reading:
 
 
 def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None) -> list[Candidate]:
-    """Every sentence of the best-ranked hits, narrowed to its answering clauses, with its features. `readings`:
+    """Every sentence of the best-ranked hits, a long one as its two likeliest clauses (two candidates), with their
+    features. `readings`:
     sentences already read for this question (read_ahead); the rest are read now and added to it."""
     readings = {} if readings is None else readings
     rows = []
@@ -100,18 +103,19 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     low, high = min(cosines), max(cosines)
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
-    best_coverage = max(readings[h.paragraph.id, a, b].coverage for _, h, a, b, _ in rows)
+    best_coverage = max(readings[h.paragraph.id, a, b][0].coverage for _, h, a, b, _ in rows)
     asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
     out = []
     for rank, hit, a, b, cosine in rows:
-        reading = readings[hit.paragraph.id, a, b]
-        features = list(reading.features)
-        for slot, value in zip(_ASKED_SLOTS, asked):
-            features[slot] = value
-        for slot, value in zip(_RANKED_SLOTS, (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense,
-                                               hit.score / top_score, hit.bm25 / top_bm25, 1.0 / (rank + 1))):
-            features[slot] = float(value)
-        out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
+        ranked = (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense, hit.score / top_score,
+                  hit.bm25 / top_bm25, 1.0 / (rank + 1))
+        for reading in readings[hit.paragraph.id, a, b]:
+            features = list(reading.features)
+            for slot, value in zip(_ASKED_SLOTS, asked):
+                features[slot] = value
+            for slot, value in zip(_RANKED_SLOTS, ranked):
+                features[slot] = float(value)
+            out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
     return out
 
 
@@ -140,26 +144,37 @@ def _reader(index: Index, query: Query):
     grams = question_bigrams(query)
     wants_list = asks_for_list(query)
     cover = coverer(index, query)
+    chars = question_chars(index, query)
 
-    def read(paragraph, a: int, b: int) -> Reading:
+    def read(paragraph, a: int, b: int) -> tuple[Reading, ...]:
         text = paragraph.text
         sentence = text[a:b]
-        extract = _trim(text, *_narrow(query, text, a, b, cover))
-        piece = text[extract[0] : extract[1]]
         fit = period_fit(paragraph.period, query.years) if query.years else 1.0
+        said = {  # what the whole sentence says: the same for each of its extracts
+            "coverage": cover(sentence),
+            "coverage_heading": cover(sentence + " " + paragraph.heading),
+            "bigrams": bigram_overlap(grams, sentence),
+            "tense_fit": float(not query.years and tense_fit(paragraph.period, query.looks_ahead) > 1),
+            "asks_met": _asks_met(query, sentence),
+            "front": float(paragraph.kind in ("front", "title")),
+            "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
+            "other_year_named": float(_names_other_year(query, sentence)),
+        }
+        extracts = dict.fromkeys(_trim(text, *span) for span in _narrow(query, text, a, b, cover))
+        return tuple(read_extract(paragraph, sentence, fit, said, extract, second)
+                     for second, extract in enumerate(extracts))
+
+    def read_extract(paragraph, sentence: str, fit: float, said: dict, extract: tuple[int, int], second: int) -> Reading:
+        piece = paragraph.text[extract[0] : extract[1]]
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, paragraph, sentence, figures)  # the sentence's own time is the year asked
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
+        values.update(said)
         values.update({
-            "coverage": cover(sentence),
-            "coverage_heading": cover(sentence + " " + paragraph.heading),
             "coverage_extract": cover(piece),
-            "bigrams": bigram_overlap(grams, sentence),
             "period_exact": float(fit == PERIOD_EXACT or end_level),
             "period_other": float(fit == PERIOD_OTHER and not end_level),
-            "tense_fit": float(not query.years and tense_fit(paragraph.period, query.looks_ahead) > 1),
-            "asks_met": _asks_met(query, sentence),
             "has_figure": float(bool(figures)),
             "wants_figure_no_figure": float(query.wants_figure and not figures),
             "count_fit": count_fit if query.wants_count else 0.0,
@@ -168,16 +183,15 @@ def _reader(index: Index, query: Query):
             "unit_missing": float(bool(query.unit) and not any(query.unit in f.unit for f in figures)),
             "day_missing": float(query.asks_day and not DAY.search(piece)),
             "end_level": float(end_level),
-            "front": float(paragraph.kind in ("front", "title")),
             "short": float(len(piece) - ((m := SALUTATION.match(piece)) and m.end() or 0) < 8),  # 各位代表，在此 …
             "list_announce": float(piece.rstrip().endswith("：") or sentence.rstrip().endswith("：")),
             "log_len": math.log1p(len(piece)) / 5,
-            "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
-            "other_year_named": float(_names_other_year(query, sentence)),
             "sibling_measure": min((_sibling_measure(index, query, f) for f in figures), default=0.0)
             if query.wants_count else 0.0,
             # "哪几个强省" is answered by "农业强省、制造强省、科教强省…": items named in a row
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
+            "second_clause": float(second > 0),
+            "chars_extract": chars(piece),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 
@@ -215,6 +229,28 @@ def _unknown_share(index: Index, query: Query) -> float:
     known_bridged = bool(query.bridged) and any(t in vocab for t in query.bridged)
     unknown = [t for t in words if t not in vocab and not (known_bridged and t.isascii())]
     return len(unknown) / len(words)
+
+
+def question_chars(index: Index, query: Query):
+    """The share of the question's topic characters (weighted by their rarity among the report's paragraphs) that
+    a text has, as a function of the text: a paraphrase keeps characters where it loses words (税费 -> 减税降费,
+    升降梯 -> 电梯). Characters the report never uses cannot tell its texts apart and do not count."""
+    rarity = _kept_on(index, "_char_idf", "paragraphs", lambda: _char_idf(index), bound=1)
+    # sorted: a set's order changes from process to process, and with it the sum's last bit
+    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in word if "\u4e00" <= ch <= "\u9fff"})
+    weights = tuple((ch, rarity[ch]) for ch in asked if ch in rarity)
+    total = sum(w for _, w in weights)
+
+    def share(text: str) -> float:
+        return sum(w for ch, w in weights if ch in text) / total if total else 0.0
+
+    return share
+
+
+def _char_idf(index: Index) -> dict[str, float]:
+    counts = Counter(ch for paragraph in index.paragraphs.values() for ch in set(paragraph.text))
+    n = len(index.paragraphs)
+    return {ch: math.log(1 + n / c) for ch, c in counts.items()}
 
 
 @lru_cache(maxsize=256)
@@ -331,14 +367,14 @@ def _asks_met(query: Query, text: str) -> float:
     return sum(a in text for a in query.asks) / len(query.asks) if query.asks else 0.0
 
 
-def _narrow(query: Query, text: str, start: int, end: int, cover) -> tuple[int, int]:
-    """Within a long sentence, keep the clause that best covers the question (and its figure); `cover` is the
-    question's `coverer`."""
+def _narrow(query: Query, text: str, start: int, end: int, cover) -> tuple[tuple[int, int], ...]:
+    """Within a long sentence, the clause that best covers the question (and its figure), and the runner-up
+    clause, for the scorer to choose between; `cover` is the question's `coverer`."""
     if end - start <= LONG_SENTENCE:
-        return start, end
+        return ((start, end),)
     clauses = [(start + a, start + b) for a, b in _clauses(text[start:end])]
     if len(clauses) <= 1:
-        return start, end
+        return ((start, end),)
 
     def clause_score(i: int) -> float:
         a, b = clauses[i]
@@ -347,7 +383,11 @@ def _narrow(query: Query, text: str, start: int, end: int, cover) -> tuple[int, 
         measure = 0.2 if query.wants_count and _measures_asked(query, piece) else 0
         return cover(piece) + 0.2 * _asks_met(query, piece) + figure + measure - 0.001 * i
 
-    best = max(range(len(clauses)), key=clause_score)
+    ranked = sorted(range(len(clauses)), key=clause_score, reverse=True)
+    return tuple(_widen(query, text, clauses, best, end) for best in ranked[:2])
+
+
+def _widen(query: Query, text: str, clauses: list[tuple[int, int]], best: int, end: int) -> tuple[int, int]:
     a, b = clauses[best]
     if query.wants_figure and not _has_figure(text[a:b]) and best + 1 < len(clauses):
         b = clauses[best + 1][1]  # "全年地区生产总值，" then "增长3.9%": take the figure that follows

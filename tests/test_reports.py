@@ -90,6 +90,17 @@ def test_the_national_report_answers_from_its_own_byline_and_figures(national_in
 
 
 @needs_shared
+def test_the_answering_clause_need_not_be_the_one_sharing_most_words_with_the_question(national_index):
+    from qa.pipeline import ask
+
+    # the sentence's first clause (疫后经济恢复特点) reads closer to the question by its words; the answer is its last
+    # clause, the runner-up the candidate stage offers beside it, which shares more of the question's characters (年, 势)
+    answer = ask(national_index, "2023年经济一整年是什么走势？")
+    assert answer.found and "前低中高后稳" in answer.text
+    assert "前低中高后稳" in answer.citations[0].text
+
+
+@needs_shared
 def test_retraining_from_the_repo_reproduces_the_committed_scorer():
     import numpy as np
 
