@@ -84,8 +84,8 @@ class Reading:
 
 def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None) -> list[Candidate]:
     """Every sentence of the best-ranked hits, a long one as its two likeliest clauses (two candidates), with their
-    features. `readings`:
-    sentences already read for this question (read_ahead); the rest are read now and added to it."""
+    features. `readings`: sentences already read for this question (read_ahead); the rest are read now and added
+    to it."""
     readings = {} if readings is None else readings
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
