@@ -21,10 +21,10 @@ from qa.index import Index
 from qa.lists import asks_for_list
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
-from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
+from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
-LONG_SENTENCE = 60  # characters; longer sentences are narrowed to the clauses that answer
+LONG_SENTENCE = 60  # characters; a longer sentence is narrowed to its two likeliest clauses
 SENTENCE_POOL = 5  # hits whose sentences compete for the answer
 RARE_IDF = 2.0  # BM25 idf over chunks: in at most about one chunk in eight
 TELLING_UNIT = 0.015  # share of the report's figures: at most this, a unit alone says what is measured
@@ -237,7 +237,7 @@ def question_chars(index: Index, query: Query):
     升降梯 -> 电梯). Characters the report never uses cannot tell its texts apart and do not count."""
     rarity = _kept_on(index, "_char_idf", "paragraphs", lambda: _char_idf(index), bound=1)
     # sorted: a set's order changes from process to process, and with it the sum's last bit
-    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in word if "\u4e00" <= ch <= "\u9fff"})
+    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in CJK.findall(word)})
     weights = tuple((ch, rarity[ch]) for ch in asked if ch in rarity)
     total = sum(w for _, w in weights)
 

@@ -101,7 +101,7 @@ class Ranker:
     """Gradient-boosted trees and a logistic model, each giving the log-odds that a candidate is right, added: the
     trees rank better, the linear model's smoother scores keep the answerability model's input telling. The trees
     score only the logistic model's SHORTLIST best candidates (the rest get -inf): their cost grows with the rows,
-    about 7 µs a candidate, and a question has 23 on average."""
+    about 7 µs a candidate, and a question has about 28 on average."""
 
     trees: Trees
     linear: Linear
