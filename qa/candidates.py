@@ -127,7 +127,8 @@ _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_
 
 def read_ahead(index: Index, query: Query, chunks, readings: Readings, until: float) -> None:
     """Read the sentences of `chunks` ((chunk, paragraph) pairs, likeliest first) into `readings` until the clock
-    (time.perf_counter) reaches `until`: the chunks BM25 ranks first, read while the question's vector is made."""
+    (time.perf_counter) reaches `until`: the chunks the lexical retrievers rank first, read while the question's
+    vector is made."""
     reader = _reader(index, query)
     for chunk, paragraph in chunks:
         offset = chunk.start - paragraph.start

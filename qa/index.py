@@ -25,7 +25,7 @@ from qa.errors import IndexError_
 from qa.files import file_sha256, process_alive
 from qa.periods import Period
 from qa.source import Document, Paragraph
-from qa.tokens import tokenize
+from qa.tokens import CJK, tokenize
 
 FORMAT_VERSION = 1
 APPROXIMATE_ABOVE = 100_000  # vectors; exact search passes 10 ms at ~86k here (bench/RESULTS.md)
@@ -68,6 +68,16 @@ class Index:
         periods = list(dict.fromkeys(self.paragraphs[c.paragraph_id].period for c in self.chunks))
         where = {p: i for i, p in enumerate(periods)}
         return tuple(periods), np.array([where[self.paragraphs[c.paragraph_id].period] for c in self.chunks], dtype=np.int64)
+
+    @cached_property
+    def char_rows(self) -> dict[str, np.ndarray]:
+        """The chunk rows holding each CJK character: character overlap finds a paraphrase that shares characters
+        with the report where it shares no word (税费 in 减税降费)."""
+        rows: dict[str, list[int]] = {}
+        for row, chunk in enumerate(self.chunks):
+            for ch in set(CJK.findall(chunk.text)):
+                rows.setdefault(ch, []).append(row)
+        return {ch: np.array(r, dtype=np.int64) for ch, r in rows.items()}
 
     @cached_property
     def token_idf(self) -> dict[str, float]:

@@ -38,12 +38,12 @@ from qa.query import (
 from qa.retrieval import (
     PERIOD_OTHER,
     Hit,
-    bm25_order,
     covered_years,
-    lexical_scores,
+    lexical,
     period_fit,
     retrieve,
     reviewed_years,
+    top_rows,
 )
 from qa.scope import place_words, resolve, without_places
 from qa.scorer import Scorer, load_scorer
@@ -276,11 +276,12 @@ def answer_prepared(index: Index, prepared: Prepared, scorer: Scorer, mode: str,
 
 
 def warm_views(index: Index) -> None:
-    """Build every report's view now (0.1–0.3 s each), so no visitor's first question about a report waits for it.
+    """Build every report's view and its character table now (0.1–0.3 s each), so no visitor's first question about a
+    report waits for them.
     The app runs this in a background thread after start; a view is only stored once it is complete."""
     if len(index.documents) > 1:
-        for document in index.documents:
-            index.view([document["id"]])
+        for view in [index, *(index.view([document["id"]]) for document in index.documents)]:
+            _ = view.char_rows  # character overlap's table: about 6 ms a report, made once
 
 
 def from_report(answer: Answer, view: Index) -> Answer:
@@ -442,8 +443,9 @@ def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: in
     """`search`, the question's vector, and the sentences read while it was made; one `embedded` (made or on its
     way) for the same resolved text is not made again.
 
-    The question is embedded on a worker thread while this one scores BM25 and reads the sentences of the chunks
-    BM25 likes best (most of the candidates to come), so the model's few milliseconds are not added to the rest.
+    The question is embedded on a worker thread while this one scores BM25 and character overlap and reads the
+    sentences of the chunks they like best (most of the candidates to come), so the model's few milliseconds are
+    not added to the rest.
     A first question is embedded as asked, at once; a follow-up once it is resolved."""
     doc_year = max((d["year"] for d in index.documents if d.get("year")), default=None)
     asked, earlier = clean_question(question), user_questions(history)
@@ -451,13 +453,14 @@ def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: in
     query = parse(asked, earlier, doc_year, index.bm25.vocab_dict, scope_words(report_places(index)))
     if mode != "bm25" and (soon is None or soon.text != query.resolved):
         soon = embed_soon(index, query.resolved)
-    scores = lexical_scores(index, query) if mode != "dense" else None
+    words = lexical(index, query, mode) if mode != "dense" else None
     readings: Readings = {}
-    if mode == "hybrid" and soon is not None and scores is not None and not soon.vector.done():
-        ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id]) for row in bm25_order(scores, READ_AHEAD)]
+    if mode == "hybrid" and soon is not None and words is not None and not soon.vector.done():
+        ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id]) for row in top_rows(words.fused, READ_AHEAD)]
         read_ahead(index, query, ahead, readings, soon.begun + embedder_for(index).query_seconds())
     vector = soon.vector.result() if mode != "bm25" else None
-    return query, retrieve(index, query, vector, k=k, mode=mode, bm25_scores=scores), vector, readings
+    hits = retrieve(index, query, vector, k=k, mode=mode, lexical_part=words)
+    return query, hits, vector, readings
 
 
-READ_AHEAD = 20  # chunks BM25 ranks first, read while the question is embedded: about 4 in 5 of the candidates
+READ_AHEAD = 20  # chunks the lexical retrievers rank first, read while the question is embedded: about 4 in 5 of the candidates

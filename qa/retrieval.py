@@ -6,6 +6,7 @@ name), reciprocal-rank fusion would throw that margin away.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from qa.index import Index
 from qa.periods import Period
 from qa.query import Query
 from qa.source import Paragraph
+from qa.tokens import CJK
 
 CANDIDATES = 50  # from each ranking
 # How much each retriever is trusted, in every language. BM25 reads an English question only through
@@ -22,6 +24,10 @@ CANDIDATES = 50  # from each ranking
 # one does, the report's own terms are as telling as in a Chinese question (eval: English recall@1
 # 0.58 -> 1.0 at equal weights with the wider glossary; BM25 had 0.35 for English before).
 DENSE_WEIGHT, BM25_WEIGHT = 1.0, 1.0
+# A third retriever, as trusted: the share of the question's characters a chunk has, weighted by their rarity. It
+# reaches paraphrases that share characters but no word with the report (dev recall@5 0.966 -> 0.983; paraphrase
+# 0.883 -> 0.942).
+CHAR_WEIGHT = 1.0
 # Multipliers on the fused score by how a paragraph's period meets the period asked about.
 PERIOD_EXACT, PERIOD_OVERLAP, PERIOD_OTHER = 1.6, 1.1, 0.6
 # With no year asked, a tie-breaker: plans for a question about targets, results otherwise.
@@ -75,12 +81,50 @@ def reviewed_years(index: Index) -> set[int]:
 
 
 def lexical_scores(index: Index, query: Query) -> np.ndarray:
-    """BM25 score of every chunk for the question's tokens: all retrieval needs before the question's vector."""
+    """BM25 score of every chunk for the question's tokens."""
     return index.bm25_scores(list(query.tokens))
 
 
-def bm25_order(scores: np.ndarray, count: int) -> np.ndarray:
-    """Rows of the `count` best BM25 scores above zero, best first (ties by position: deterministic)."""
+def character_scores(index: Index, query: Query) -> np.ndarray | None:
+    """Each chunk's share of the question's topic characters, each weighted by its rarity among the chunks (None
+    when the index has none of them)."""
+    rows = index.char_rows
+    # sorted: a set's order changes from process to process, and with it the sum's last bit
+    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in CJK.findall(word)} & rows.keys())
+    if not asked:
+        return None
+    scores, total = np.zeros(len(index.chunks)), 0.0
+    for ch in asked:
+        weight = math.log(1 + len(index.chunks) / len(rows[ch]))
+        scores[rows[ch]] += weight
+        total += weight
+    return scores / total
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """What retrieval knows of a question before its vector: BM25's scores, and the lexical retrievers' part of
+    every chunk's fused score (BM25's, and in hybrid mode character overlap's)."""
+
+    bm25: np.ndarray
+    fused: np.ndarray
+
+
+def lexical(index: Index, query: Query, mode: str = "hybrid") -> Lexical:
+    """The question's lexical scores: made while its vector is still being made."""
+    n = len(index.chunks)
+    bm25 = lexical_scores(index, query) if mode in ("hybrid", "bm25") else np.zeros(n)
+    fused = np.zeros(n, dtype=np.float64)
+    if len(top := top_rows(bm25, CANDIDATES)):
+        fused[top] += BM25_WEIGHT * bm25[top] / bm25[top[0]]
+    if mode == "hybrid" and (chars := character_scores(index, query)) is not None and len(top := top_rows(chars, CANDIDATES)):
+        low, high = float(chars[top].min()), float(chars[top].max())
+        fused[top] += CHAR_WEIGHT * ((chars[top] - low) / (high - low) if high > low else np.ones(len(top)))
+    return Lexical(bm25, fused)
+
+
+def top_rows(scores: np.ndarray, count: int) -> np.ndarray:
+    """Rows of the `count` best scores above zero, best first (ties by position: deterministic)."""
     if not scores.any():
         return np.zeros(0, dtype=np.int64)
     head = np.argpartition(-scores, min(count, len(scores)) - 1)[:count]  # 83 -> 3 ms at 1M chunks
@@ -89,24 +133,18 @@ def bm25_order(scores: np.ndarray, count: int) -> np.ndarray:
 
 
 def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int = 10, mode: str = "hybrid",
-             bm25_scores: np.ndarray | None = None) -> list[Hit]:
-    """Rank chunks for a query. `mode` is "hybrid", "dense" or "bm25" (the last two are baselines). `bm25_scores`:
-    the query's BM25 scores if already computed (lexical_scores)."""
-    n = len(index.chunks)
-    dense_scores = np.zeros(n, dtype=np.float32)
-    fused = np.zeros(n, dtype=np.float64)
+             lexical_part: Lexical | None = None) -> list[Hit]:
+    """Rank chunks for a query. `mode` is "hybrid", "dense" or "bm25" (the last two are baselines); hybrid adds
+    character overlap to BM25 and dense. `lexical_part`: the query's lexical scores if already made (lexical)."""
+    lexical_part = lexical_part or lexical(index, query, mode)
+    dense_scores = np.zeros(len(index.chunks), dtype=np.float32)
+    fused = lexical_part.fused.copy()
     if mode in ("hybrid", "dense") and query_vector is not None:
         rows, scores = index.search_dense(query_vector, CANDIDATES)
         dense_scores[rows] = scores
         if len(rows):  # cosines of one model crowd into a narrow band: stretch them to 0..1
             low, high = float(scores.min()), float(scores.max())
             fused[rows] += DENSE_WEIGHT * ((scores - low) / (high - low) if high > low else np.ones(len(rows)))
-    if mode not in ("hybrid", "bm25"):
-        bm25_scores = np.zeros(n)
-    elif bm25_scores is None:
-        bm25_scores = lexical_scores(index, query)
-    if len(top := bm25_order(bm25_scores, CANDIDATES)):
-        fused[top] += BM25_WEIGHT * bm25_scores[top] / bm25_scores[top[0]]
     candidates = np.flatnonzero(fused)
     if mode == "hybrid" and len(candidates):
         periods, of_chunk = index.chunk_periods
@@ -119,7 +157,7 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
             paragraph=index.paragraphs[index.chunks[row].paragraph_id],
             score=float(fused[row]),
             dense=float(dense_scores[row]),
-            bm25=float(bm25_scores[row]),
+            bm25=float(lexical_part.bm25[row]),
             sentence_dense=tuple(index.sentence_scores(index.chunks[row], query_vector).tolist())
             if index.sentence_vectors is not None and query_vector is not None else (),
         )

@@ -13,7 +13,7 @@ from qa.chunking import chunk_documents
 from qa.errors import IndexError_
 from qa.pipeline import load_index
 from qa.query import parse
-from qa.retrieval import retrieve
+from qa.retrieval import character_scores, retrieve
 
 
 def fake_vectors(texts: list[str], dim: int = 32) -> np.ndarray:
@@ -62,6 +62,22 @@ def test_bm25_scores_equal_a_reference_implementation(small_index):
 
     assert np.allclose(index.bm25_scores(query), [reference(d) for d in docs], rtol=1e-4)
     assert "网络零售额8992亿元" in index.chunks[int(np.argmax(index.bm25_scores(["8992"])))].text
+
+
+def test_character_scores_equal_a_reference_implementation(small_index):
+    """Each chunk's share of the question's topic characters, each weighted by log(1 + chunks / chunks holding it)."""
+    index, _ = small_index
+    query = parse("网上卖东西卖了多少钱？", (), 2021)
+    asked = {ch for word in (*query.topic, *query.bridged) for ch in word if "\u4e00" <= ch <= "\u9fff"}
+    held = [{ch for ch in c.text if ch in asked} for c in index.chunks]
+    weight = {ch: np.log(1 + len(held) / n) for ch in asked if (n := sum(ch in h for h in held))}
+
+    def reference(chars: set[str]) -> float:
+        return sum(weight[ch] for ch in chars) / sum(weight.values())
+
+    scores = character_scores(index, query)
+    assert np.allclose(scores, [reference(h) for h in held]) and scores.max() > 0.5
+    assert character_scores(index, parse("What is the weather like?", (), 2021)) is None
 
 
 def test_save_then_load_gives_identical_hits(small_index, tmp_path):
