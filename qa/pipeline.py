@@ -453,14 +453,16 @@ def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: in
     query = parse(asked, earlier, doc_year, index.bm25.vocab_dict, scope_words(report_places(index)))
     if mode != "bm25" and (soon is None or soon.text != query.resolved):
         soon = embed_soon(index, query.resolved)
-    words = lexical(index, query, mode) if mode != "dense" else None
+    lexical_part = lexical(index, query, mode) if mode != "dense" else None
     readings: Readings = {}
-    if mode == "hybrid" and soon is not None and words is not None and not soon.vector.done():
-        ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id]) for row in top_rows(words.fused, READ_AHEAD)]
+    if mode == "hybrid" and soon is not None and lexical_part is not None and not soon.vector.done():
+        ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id])
+                 for row in top_rows(lexical_part.fused, READ_AHEAD)]
         read_ahead(index, query, ahead, readings, soon.begun + embedder_for(index).query_seconds())
     vector = soon.vector.result() if mode != "bm25" else None
-    hits = retrieve(index, query, vector, k=k, mode=mode, lexical_part=words)
+    hits = retrieve(index, query, vector, k=k, mode=mode, lexical_part=lexical_part)
     return query, hits, vector, readings
 
 
-READ_AHEAD = 20  # chunks the lexical retrievers rank first, read while the question is embedded: about 4 in 5 of the candidates
+# chunks the lexical retrievers rank first, read while the question is embedded: about 4 in 5 of the candidates
+READ_AHEAD = 20
