@@ -21,7 +21,7 @@ from qa.index import Index
 from qa.lists import asks_for_list
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
-from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
+from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
 LONG_SENTENCE = 60  # characters; a longer sentence is narrowed to its two likeliest clauses
@@ -237,9 +237,7 @@ def question_chars(index: Index, query: Query):
     a text has, as a function of the text: a paraphrase keeps characters where it loses words (税费 -> 减税降费,
     升降梯 -> 电梯). Characters the report never uses cannot tell its texts apart and do not count."""
     rarity = _kept_on(index, "_char_idf", "paragraphs", lambda: _char_idf(index), bound=1)
-    # sorted: a set's order changes from process to process, and with it the sum's last bit
-    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in CJK.findall(word)})
-    weights = tuple((ch, rarity[ch]) for ch in asked if ch in rarity)
+    weights = tuple((ch, rarity[ch]) for ch in query.topic_chars if ch in rarity)
     total = sum(w for _, w in weights)
 
     def share(text: str) -> float:

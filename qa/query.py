@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.glossary import keyed_bridges, terms_of
 from qa.periods import NUMERALS, plan_number, plan_years
-from qa.tokens import QUESTION_WORDS, _jieba, content_tokens, has_cjk, normalize, tokenize
+from qa.tokens import CJK, QUESTION_WORDS, _jieba, content_tokens, has_cjk, normalize, tokenize
 
 MAX_QUESTION_CHARS = 500
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -79,6 +79,12 @@ class Query:
     asks_actual: bool = False  # asks what was achieved ("实际增长"), which a plan does not answer
     bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
     bridge_keys: tuple[str, ...] = ()  # the glossary word each of bridge_sets was found by ("gdp", "网上卖东西")
+
+    @property
+    def topic_chars(self) -> tuple[str, ...]:
+        """The CJK characters of the topic and its bridges, sorted: a set's order changes from process to process,
+        and with it the last bit of a sum over them (character overlap, in retrieval and in the candidates)."""
+        return tuple(sorted({ch for word in (*self.topic, *self.bridged) for ch in CJK.findall(word)}))
 
 
 def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:

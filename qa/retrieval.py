@@ -16,7 +16,6 @@ from qa.index import Index
 from qa.periods import Period
 from qa.query import Query
 from qa.source import Paragraph
-from qa.tokens import CJK
 
 CANDIDATES = 50  # from each ranking
 # How much each retriever is trusted, in every language. BM25 reads an English question only through
@@ -89,8 +88,7 @@ def character_scores(index: Index, query: Query) -> np.ndarray | None:
     """Each chunk's share of the question's topic characters, each weighted by its rarity among the chunks (None
     when the index has none of them)."""
     rows = index.char_rows
-    # sorted: a set's order changes from process to process, and with it the sum's last bit
-    asked = sorted({ch for word in (*query.topic, *query.bridged) for ch in CJK.findall(word)} & rows.keys())
+    asked = [ch for ch in query.topic_chars if ch in rows]
     if not asked:
         return None
     scores, total = np.zeros(len(index.chunks)), 0.0
