@@ -11,7 +11,8 @@ import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from qa.chunking import spans
@@ -69,9 +70,6 @@ class Candidate:
         return self.features[FEATURES.index(name)]
 
 
-Readings = dict  # (paragraph id, sentence start, end) -> its Readings (one per extract), for one question
-
-
 @dataclass(frozen=True)
 class Reading:
     """What one extract of a sentence says to one question, whatever rank its chunk has: the extract and the
@@ -82,11 +80,30 @@ class Reading:
     coverage: float
 
 
+@dataclass
+class Readings:
+    """The sentences one question has read, each as its Readings (one per extract), and the function that reads
+    more: made once a question, before its vector (read_ahead), and used again after it (candidates)."""
+
+    read: Callable[[object, int, int], tuple[Reading, ...]]  # (paragraph, sentence start, end) -> its Readings
+    done: dict = field(default_factory=dict)  # (paragraph id, sentence start, end) -> its Readings
+
+    def of(self, paragraph, a: int, b: int) -> tuple[Reading, ...]:
+        key = (paragraph.id, a, b)
+        if key not in self.done:
+            self.done[key] = self.read(paragraph, a, b)
+        return self.done[key]
+
+
+def readings_for(index: Index, query: Query) -> Readings:
+    return Readings(_reader(index, query))
+
+
 def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None) -> list[Candidate]:
     """Every sentence of the best-ranked hits, a long one as its two likeliest clauses (two candidates), with their
-    features. `readings`: sentences already read for this question (read_ahead); the rest are read now and added
+    features. `readings`: the question's readings, some made ahead (read_ahead); the rest are read now and added
     to it."""
-    readings = {} if readings is None else readings
+    readings = readings or readings_for(index, query)
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
         offset = hit.chunk.start - hit.paragraph.start
@@ -95,21 +112,18 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
             rows.append((rank, hit, offset + a, offset + b, cosine))
     if not rows:
         return []
-    reader = _reader(index, query)
-    for _, hit, a, b, _ in rows:
-        if (hit.paragraph.id, a, b) not in readings:
-            readings[hit.paragraph.id, a, b] = reader(hit.paragraph, a, b)
+    read = [readings.of(hit.paragraph, a, b) for _, hit, a, b, _ in rows]
     cosines = [r[4] for r in rows]
     low, high = min(cosines), max(cosines)
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
-    best_coverage = max(readings[h.paragraph.id, a, b][0].coverage for _, h, a, b, _ in rows)
+    best_coverage = max(sentence[0].coverage for sentence in read)
     asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
     out = []
-    for rank, hit, a, b, cosine in rows:
+    for (rank, hit, a, b, cosine), sentence in zip(rows, read):
         ranked = (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense, hit.score / top_score,
                   hit.bm25 / top_bm25, 1.0 / (rank + 1))
-        for reading in readings[hit.paragraph.id, a, b]:
+        for reading in sentence:
             features = list(reading.features)
             for slot, value in zip(_ASKED_SLOTS, asked):
                 features[slot] = value
@@ -125,18 +139,16 @@ _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "fo
 _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank"))
 
 
-def read_ahead(index: Index, query: Query, chunks, readings: Readings, until: float) -> None:
+def read_ahead(chunks, readings: Readings, until: float) -> None:
     """Read the sentences of `chunks` ((chunk, paragraph) pairs, likeliest first) into `readings` until the clock
     (time.perf_counter) reaches `until`: the chunks the lexical retrievers rank first, read while the question's
     vector is made."""
-    reader = _reader(index, query)
     for chunk, paragraph in chunks:
         offset = chunk.start - paragraph.start
         for a, b in _sentences(chunk.text):
             if time.perf_counter() >= until:  # a sentence read for the first time may take a millisecond
                 return
-            if (paragraph.id, offset + a, offset + b) not in readings:
-                readings[paragraph.id, offset + a, offset + b] = reader(paragraph, offset + a, offset + b)
+            readings.of(paragraph, offset + a, offset + b)
 
 
 def _reader(index: Index, query: Query):

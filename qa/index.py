@@ -13,10 +13,12 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from qa.tokens import CJK, tokenize
 FORMAT_VERSION = 1
 APPROXIMATE_ABOVE = 100_000  # vectors; exact search passes 10 ms at ~86k here (bench/RESULTS.md)
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "sentence-transformers", "langchain-text-splitters", "torch", "onnxruntime")
 
 
@@ -53,6 +56,13 @@ class Index:
         counts = [len(spans(c.text)) for c in self.chunks]
         self.sentence_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int)
         self._views: dict[frozenset[str], Index] = {}
+
+    def kept(self, name: str, make: Callable[[], T]) -> T:
+        """make(), made on first use and kept: what a later stage derives from the index's reports alone, which do
+        not change under it (the years a report covers: once an index, not once a question)."""
+        if name not in self.__dict__:
+            self.__dict__[name] = make()
+        return self.__dict__[name]
 
     def sentence_scores(self, chunk: Chunk, query_vector: np.ndarray | None) -> np.ndarray | None:
         """Cosine of the query with each sentence of a chunk (in `spans(chunk.text)` order)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from qa import index as index_files
 from qa.answer import Answer, about_report, comparison, list_answer, not_found
 from qa.answer import answer as extract_answer
-from qa.candidates import Candidate, Readings, candidates, in_text, read_ahead
+from qa.candidates import Candidate, Readings, candidates, in_text, read_ahead, readings_for
 from qa.chunking import chunk_documents
 from qa.corpus import refuse_copies, unique_ids
 from qa.embedcache import cached, embed_chunks
@@ -306,10 +306,12 @@ def compare(index: Index, question: str, history, scope, mode: str, abstain: boo
 def default_report(index: Index) -> str | None:
     """The bundled report when the index holds it (the same bytes, wherever they were read from): what the app
     answers from until another is chosen."""
-    if "_default_report" not in index.__dict__:  # the files are hashed once an index, not once a question
-        bundled = {file_sha256(p) for p in Settings.from_env().reports if Path(p).is_file()}
-        index.__dict__["_default_report"] = next((d["id"] for d in index.documents if d.get("sha256") in bundled), None)
-    return index.__dict__["_default_report"]
+    return index.kept("default_report", lambda: _bundled_report(index))  # the files are hashed once an index
+
+
+def _bundled_report(index: Index) -> str | None:
+    bundled = {file_sha256(p) for p in Settings.from_env().reports if Path(p).is_file()}
+    return next((d["id"] for d in index.documents if d.get("sha256") in bundled), None)
 
 
 def report_label(document: dict) -> str:
@@ -445,7 +447,7 @@ def search(index: Index, question: str, history=(), mode: str = "hybrid", k: int
 
 
 def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: int = 10,
-            embedded: Embedding | None = None) -> tuple[Query, list[Hit], object, Readings]:
+            embedded: Embedding | None = None) -> tuple[Query, list[Hit], object, Readings | None]:
     """`search`, the question's vector, and the sentences read while it was made; one `embedded` (made or on its
     way) for the same resolved text is not made again.
 
@@ -460,11 +462,11 @@ def _search(index: Index, question: str, history=(), mode: str = "hybrid", k: in
     if mode != "bm25" and (soon is None or soon.text != query.resolved):
         soon = embed_soon(index, query.resolved)
     lexical_part = lexical(index, query, mode) if mode != "dense" else None
-    readings: Readings = {}
-    if mode == "hybrid" and soon is not None and lexical_part is not None and not soon.vector.done():
+    readings = readings_for(index, query) if mode == "hybrid" else None  # its reader, made once a question
+    if readings is not None and soon is not None and lexical_part is not None and not soon.vector.done():
         ahead = [(index.chunks[row], index.paragraphs[index.chunks[row].paragraph_id])
                  for row in top_rows(lexical_part.fused, READ_AHEAD)]
-        read_ahead(index, query, ahead, readings, soon.begun + embedder_for(index).query_seconds())
+        read_ahead(ahead, readings, soon.begun + embedder_for(index).query_seconds())
     vector = soon.vector.result() if mode != "bm25" else None
     hits = retrieve(index, query, vector, k=k, mode=mode, lexical_part=lexical_part)
     return query, hits, vector, readings

@@ -61,9 +61,13 @@ def tense_fit(period: Period, looks_ahead: bool) -> float:
     return TENSE_FIT if period.kind in (AHEAD_KINDS if looks_ahead else DONE_KINDS) else 1.0
 
 
-def covered_years(index: Index) -> set[int]:
+def covered_years(index: Index) -> frozenset[int]:
     """Years the report speaks of as such: reviewed or planned years, and the end year of a plan. A work report of
     year Y always reviews Y-1 and plans Y, even where its headings do not say so."""
+    return index.kept("covered_years", lambda: frozenset(_covered_years(index)))
+
+
+def _covered_years(index: Index) -> set[int]:
     years = {y for d in index.documents if isinstance(d.get("year"), int) for y in (d["year"] - 1, d["year"])}
     for paragraph in index.paragraphs.values():
         if paragraph.period.start is not None:
@@ -72,9 +76,13 @@ def covered_years(index: Index) -> set[int]:
     return years
 
 
-def reviewed_years(index: Index) -> set[int]:
+def reviewed_years(index: Index) -> frozenset[int]:
     """Years whose results the report gives: the year reviewed (Y-1 for a report of year Y) and the years of a plan
     reviewed."""
+    return index.kept("reviewed_years", lambda: frozenset(_reviewed_years(index)))
+
+
+def _reviewed_years(index: Index) -> set[int]:
     return {d["year"] - 1 for d in index.documents if isinstance(d.get("year"), int)} | {
         year for p in index.paragraphs.values() if p.period.kind in DONE_KINDS for year in range(p.period.start, p.period.end + 1)}
 

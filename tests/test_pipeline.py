@@ -220,3 +220,15 @@ def test_a_follow_up_asking_for_the_target_keeps_the_measure(real_index):
     """"今年的控制目标呢" names a kind of value (a target), not a new thing: the measure asked before stays."""
     answer = ask(real_index, "今年的控制目标呢？", history=["2020年杭州市区臭氧浓度下降了多少？"])
     assert answer.found and "175微克/立方米" in answer.text and answer.period == "2021年安排"
+
+
+def test_sentences_read_ahead_make_the_same_candidates_as_sentences_read_after(real_index):
+    from qa.candidates import candidates, read_ahead, readings_for
+    from qa.pipeline import search
+
+    query, hits = search(real_index, "去年网络零售额多少？")
+    readings = readings_for(real_index, query)
+    read_ahead([(h.chunk, h.paragraph) for h in [*hits[3:], hits[0]]], readings, until=float("inf"))  # some, not all
+    assert 0 < len(readings.done) and all(key[0] in {h.paragraph.id for h in hits} for key in readings.done)
+    pool = candidates(real_index, query, hits, readings)
+    assert pool == candidates(real_index, query, hits) and any("8992亿元" in c.text for c in pool)
