@@ -49,7 +49,7 @@ from qa.scope import place_words, resolve, without_places
 from qa.scorer import Scorer, load_scorer
 from qa.settings import PROJECT_ROOT, Settings
 from qa.source import read_documents
-from qa.tokens import CJK, has_cjk
+from qa.tokens import has_cjk
 
 Progress = Callable[[str], None]
 MARKUP = re.compile(r"<[^>]{0,200}>")
@@ -397,17 +397,11 @@ def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
 
 
 def knows_any_word(index: Index, query: Query) -> bool:
-    """Whether the report may speak of what the question asks: it uses one of the question's words (or of their
-    vocabulary bridges) besides place names (a report names its cities, but has nothing on "明天长沙天气"), as a word
-    or inside one (造林 in 营造林, which BM25 keeps whole), or has every character of one, as a question may say in
-    other words what the report says (城里…找到工作 for 城镇新增就业: the scorer decides, seeing how much of the
-    question the report never uses); not "大熊猫", whose 熊 it never has. A question of three or more English words
-    may still be found by meaning alone."""
+    """Whether the report uses any word of the question (or of its vocabulary bridges) besides place names (a report
+    names its cities, but has nothing on "明天长沙天气"), as a word or inside one (造林 in 营造林, which BM25 keeps
+    whole). A question of three or more English words may still be found by meaning alone."""
     vocab, words = index.bm25.vocab_dict, [t for t in (*query.topic, *query.bridged) if not is_place_name(t)]
     if not words or any(t in vocab for t in words) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in words):
-        return True
-    chars = index.char_rows
-    if any(has_cjk(t) and all(ch in chars for ch in CJK.findall(t)) for t in words):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
 
