@@ -103,7 +103,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     """Every sentence of the best-ranked hits, a long one as its two likeliest clauses (two candidates), with their
     features. `readings`: the question's readings, some made ahead (read_ahead); the rest are read now and added
     to it."""
-    readings = readings or readings_for(index, query)
+    readings = readings if readings is not None else readings_for(index, query)
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
         offset = hit.chunk.start - hit.paragraph.start
