@@ -351,7 +351,7 @@ def _weights(index: Index, words: tuple[str, ...]) -> tuple[dict[str, float], fl
 def _kept_on(index: Index, name: str, key, make, bound: int):
     """make(), kept on the index under `name` and `key` (an index's reports do not change under it); the store is
     emptied past `bound` entries, so a long-running app does not grow without end."""
-    store = index.__dict__.setdefault(name, {})
+    store = index.kept(name, dict)
     if key not in store:
         if len(store) > bound:
             store.clear()

@@ -142,7 +142,7 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
              lexical_part: Lexical | None = None) -> list[Hit]:
     """Rank chunks for a query. `mode` is "hybrid", "dense" or "bm25" (the last two are baselines); hybrid adds
     character overlap to BM25 and dense. `lexical_part`: the query's lexical scores if already made (lexical)."""
-    lexical_part = lexical_part or lexical(index, query, mode)
+    lexical_part = lexical_part if lexical_part is not None else lexical(index, query, mode)
     dense_scores = np.zeros(len(index.chunks), dtype=np.float32)
     fused = lexical_part.fused.copy()
     if mode in ("hybrid", "dense") and query_vector is not None:
