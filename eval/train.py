@@ -142,6 +142,12 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     from each report's questions as ranked by trees trained without that report, as a new report's are ranked. The
     threshold is chosen on the same dev questions, each decided by models trained without its report, so the
     false-refusal budget holds beyond the questions fitted."""
+    return fit_held_out(rows, meta)[0]
+
+
+def fit_held_out(rows: list[Prepared], meta: dict | None = None) -> tuple[Scorer, dict[str, Scorer]]:
+    """`fit`'s scorer, and by report the models it fitted without that report (at the scorer's threshold): each
+    report's questions decided by them are a quick leave-one-report-out view (`python -m eval.quick`)."""
     pooled = [r for r in rows if len(r.features) and r.early is None]
     reports = sorted({r.report for r in rows})
     ranker = _ranker(pooled)
@@ -150,12 +156,11 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     picks = {id(r): pick(rankers.get(r.report, ranker), r.features) for r in pooled}
     scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
     if not rankers:
-        return _with_threshold(scorer, [(row, scorer) for row in rows])
-    held_out = []
-    for report in reports:
-        without = Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
-        held_out += [(row, without) for row in rows if row.report == report]
-    return _with_threshold(scorer, held_out)
+        return _with_threshold(scorer, [(row, scorer) for row in rows]), {}
+    without = {report: Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
+               for report in reports}
+    scorer = _with_threshold(scorer, [(row, without[row.report]) for row in rows])
+    return scorer, {report: replace(s, threshold=scorer.threshold) for report, s in without.items()}
 
 
 def _answerable(rows: list[Prepared], picks: dict[int, tuple[int, np.ndarray]]) -> Linear:

@@ -159,3 +159,20 @@ def test_the_unseen_reports_are_never_trained_on():
     assert all(report_path(s.report).is_file() for s in unseen)
     assert not {s.report for s in unseen} & {s.report for s in load_sets()}
     assert not {s.name for s in unseen} & set(load_scorer().meta["trained_on"]["sets"])
+
+
+def test_the_quick_views_cache_is_remade_when_a_question_set_changes(tmp_path):
+    """`python -m eval.quick` keeps prepared questions keyed by the code and the sets: an edited set is a new key,
+    so a stale cache is never scored as the new questions."""
+    from eval.quick import code_key
+
+    sets, unseen = tmp_path / "sets", tmp_path / "unseen"
+    sets.mkdir()
+    unseen.mkdir()
+    (sets / "a.jsonl").write_text('{"id": "a-1"}\n', "utf-8")
+    before = code_key(sets, unseen)
+    assert code_key(sets, unseen) == before
+    (sets / "a.jsonl").write_text('{"id": "a-1", "question": "changed"}\n', "utf-8")
+    assert code_key(sets, unseen) != before
+    (unseen / "b.jsonl").write_text('{"id": "b-1"}\n', "utf-8")
+    assert len({before, code_key(sets, unseen)}) == 2
