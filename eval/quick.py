@@ -5,8 +5,8 @@ models) for each report left out. This prepares every question once (retrieval, 
 to the pipeline changes), keeps that in a cache keyed by the code, the data and the question sets, then trains the
 scorer as `python -m eval.train` does and prints dev, test, the unseen reports, and a quick left-out view: each
 report's questions decided by the models that training fitted without that report (`fit_held_out`), at the pooled
-threshold. On the eleventh stop's code it gave 0.875 / 0.802 / 0.048 where `python -m eval`'s left-out gave
-0.875 / 0.800 / 0.049. Nothing is written to qa/data: decide on dev and left-out, then retrain and run the eval.
+threshold. On the eleventh stop's code and questions it gave 0.875 / 0.802 / 0.048 where `python -m eval`'s
+left-out gave 0.875 / 0.800 / 0.049. Nothing is written to qa/data: decide on dev and left-out, then retrain and run the eval.
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ CACHE = Path.home() / ".cache" / "report-qa" / "eval-quick"
 
 
 def code_key(sets_dir: Path, unseen_dir: Path) -> str:
-    """sha256 of what prepared questions depend on: the pipeline's code and data (not the scorer), and the sets."""
+    """sha256 of what prepared questions depend on: the pipeline's code and data (not the scorer), the eval's code
+    (its labels: eval/metrics.py), and the sets."""
     digest = hashlib.sha256()
     files = [*sorted((ROOT / "qa").rglob("*.py")), *sorted(p for p in (ROOT / "qa" / "data").iterdir()
                                                            if p.name != "scorer.json"),
-             ROOT / "eval" / "train.py", *sorted(sets_dir.glob("*.jsonl")), *sorted(unseen_dir.glob("*.jsonl"))]
+             *sorted((ROOT / "eval").glob("*.py")), *sorted(sets_dir.glob("*.jsonl")), *sorted(unseen_dir.glob("*.jsonl"))]
     for path in files:
         if path.is_file():
             digest.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path).encode())
