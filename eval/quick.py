@@ -1,4 +1,4 @@
-"""`python -m eval.quick`: the scorer's views in about two minutes, for trying a change before the full eval.
+"""`python -m eval.quick`: the scorer's views in 1.5–4 minutes, for trying a change before the full eval.
 
 `python -m eval` takes half an hour: it asks every question again and fits a whole scorer (with its own held-out
 models) for each report left out. This prepares every question once (retrieval, rules, candidates: what a change
@@ -36,25 +36,23 @@ def code_key(sets_dir: Path, unseen_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def prepared(sets_dir: Path, unseen_dir: Path) -> tuple[list, dict, dict]:
-    """(sets, prepared rows by set, prepared rows of the unseen sets by set), from the cache when the code matches."""
+def prepared(sets_dir: Path, unseen_dir: Path) -> tuple[dict, dict]:
+    """(prepared rows by set, prepared rows of the unseen sets by set), from the cache when the code matches."""
     from eval.sets import load_sets
     from eval.train import prepare_all
 
-    sets = load_sets(sets_dir)
     path = CACHE / f"{code_key(sets_dir, unseen_dir)}.pkl"
     if path.is_file():
         with path.open("rb") as f:
-            rows, unseen = pickle.load(f)
-        return sets, rows, unseen
-    rows = prepare_all(sets)
+            return pickle.load(f)
+    rows = prepare_all(load_sets(sets_dir))
     unseen = prepare_all(load_sets(unseen_dir, bundled_dev=None)) if unseen_dir.is_dir() else {}
     CACHE.mkdir(parents=True, exist_ok=True)
     for old in CACHE.glob("*.pkl"):  # one version kept: each is ~50 MB
         old.unlink()
     with path.open("wb") as f:
         pickle.dump((rows, unseen), f)
-    return sets, rows, unseen
+    return rows, unseen
 
 
 def views(rows: dict, unseen: dict) -> dict:
@@ -82,7 +80,7 @@ def main(argv=None) -> int:
     parser.add_argument("--unseen", type=Path, default=ROOT / "eval" / "unseen")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    _, rows, unseen = prepared(args.sets, args.unseen)
+    rows, unseen = prepared(args.sets, args.unseen)
     results = views(rows, unseen)
     print(f"threshold {results.pop('threshold')}; grounded / abstention / false refusals:")
     for name, m in results.items():
