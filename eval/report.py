@@ -78,6 +78,6 @@ def split_table(per_set: dict, loro: dict, pooled: dict, pooled_loro: dict) -> s
                                for b in baselines))
     lines.append(f"{'all':<16}{triple(pooled['dev']['metrics']):>18}{triple(pooled['test']['metrics']):>18}"
                  f"{triple(pooled_loro):>20}")
-    lines.append("(g = grounded accuracy, abs = abstention on unanswerable, fr = false refusals; left-out: a scorer "
-                 "trained without that report, scored on all its questions)")
+    lines.append("(g = grounded accuracy, abs = abstention on unanswerable, fr = false refusals; left-out: models "
+                 "trained without that report, at a threshold its questions did not choose, scored on all its questions)")
     return "\n".join(lines)

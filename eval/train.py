@@ -146,8 +146,13 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
 
 
 def fit_held_out(rows: list[Prepared], meta: dict | None = None) -> tuple[Scorer, dict[str, Scorer]]:
-    """`fit`'s scorer, and by report the models it fitted without that report (at the scorer's threshold): each
-    report's questions decided by them are a quick leave-one-report-out view (`python -m eval.quick`)."""
+    """`fit`'s scorer, and by report the models it fitted without that report, at a threshold chosen on the other
+    reports' questions: each report's questions decided by them are the leave-one-report-out view (`python -m eval`).
+
+    Not quite a scorer trained from scratch without the report (its models were, its questions chose no threshold;
+    but the report's questions shaped the rankers that picked the others' training rows): that would fit a whole
+    scorer, itself one model a report, for each report left out, 24 times the work for a view that differed by
+    0.002 (eval/RESULTS.md)."""
     pooled = [r for r in rows if len(r.features) and r.early is None]
     reports = sorted({r.report for r in rows})
     ranker = _ranker(pooled)
@@ -159,8 +164,14 @@ def fit_held_out(rows: list[Prepared], meta: dict | None = None) -> tuple[Scorer
         return _with_threshold(scorer, [(row, scorer) for row in rows]), {}
     without = {report: Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
                for report in reports}
-    scorer = _with_threshold(scorer, [(row, without[row.report]) for row in rows])
-    return scorer, {report: replace(s, threshold=scorer.threshold) for report, s in without.items()}
+    scored = [(row, without[row.report]) for row in rows]
+    chosen = [s.choose(row.features) for row, s in scored]
+    scorer = _with_threshold(scorer, scored, chosen)
+    held_out = {}
+    for report, s in without.items():
+        others = [i for i, (row, _) in enumerate(scored) if row.report != report]
+        held_out[report] = _with_threshold(s, [scored[i] for i in others], [chosen[i] for i in others])
+    return scorer, held_out
 
 
 def _answerable(rows: list[Prepared], picks: dict[int, tuple[int, np.ndarray]]) -> Linear:
@@ -170,11 +181,13 @@ def _answerable(rows: list[Prepared], picks: dict[int, tuple[int, np.ndarray]]) 
     return _logistic(X, y, C, clip=CLIP)
 
 
-def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]]) -> Scorer:
+def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]],
+                    chosen: list[tuple[int, float]] | None = None) -> Scorer:
     """The threshold that refuses the most unanswerable questions within the false-refusal budget, each row
-    decided by the scorer paired with it."""
+    decided by the scorer paired with it (whose pick of each row's best candidate is `chosen`, if given)."""
     best = None
-    chosen = [s.choose(row.features) for row, s in scored]  # the threshold does not change which candidate is best
+    # the threshold does not change which candidate is best
+    chosen = chosen if chosen is not None else [s.choose(row.features) for row, s in scored]
     for threshold in np.round(np.arange(0.01, 0.99, 0.01), 2):
         metrics = score_pairs([(row, replace(s, threshold=float(threshold))) for row, s in scored], chosen)
         if metrics["false_refusal"] <= FALSE_REFUSAL_BUDGET:
