@@ -26,6 +26,7 @@ from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
 from qa.scorer import (
     ANSWER_FEATURES,
+    RANKED_FEATURES,
     SCORER_PATH,
     SHORTLIST,
     Linear,
@@ -250,7 +251,7 @@ def main(argv=None) -> int:
     print(f"trained on {scorer.meta['trained_on']['dev_questions']} dev questions "
           f"({scorer.meta['trained_on']['candidates']} candidates) in {time.perf_counter() - began:.0f} s; "
           f"threshold {scorer.threshold}; dev {scorer.meta['dev_metrics']}")
-    ranked = (*FEATURES, *(f"{n}_below_best" for n in FEATURES))
+    ranked = (*RANKED_FEATURES, *(f"{n}_below_best" for n in RANKED_FEATURES))
     gains = scorer.ranker.trees.booster.feature_importance("gain")
     print("ranker, share of gain: " + ", ".join(f"{n} {g / gains.sum():.2f}" for n, g in sorted(zip(ranked, gains), key=lambda x: -x[1])[:20]))
     print("answerable: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(zip(ANSWER_FEATURES, scorer.answerable.coef), key=lambda x: -abs(x[1]))))

@@ -39,8 +39,11 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract",
+    "chars_extract", "change_unasked",
 )
+# Features only the answerability model reads: whether the best candidate answers at all, not which one is best
+# (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
+ANSWER_ONLY = ("change_unasked",)
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
 REACHES = re.compile(r"[到至]|达|突破|超过")
@@ -205,6 +208,9 @@ def _reader(index: Index, query: Query):
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
             "second_clause": float(second > 0),
             "chars_extract": chars(piece),
+            # "常住人口有多少" is not answered by "增长0.5%": every figure a rate of change, and none was asked for
+            "change_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead) and bool(figures)
+                                    and all(is_change_rate(f, sentence) for f in figures)),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

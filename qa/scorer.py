@@ -17,11 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.candidates import FEATURES, Candidate
+from qa.candidates import ANSWER_ONLY, FEATURES, Candidate
 from qa.errors import ModelError
 
 SCORER_PATH = Path(__file__).parent / "data" / "scorer.json"
 ANSWER_FEATURES = ("rank_score", "rank_lead", *FEATURES)
+RANKED_FEATURES = tuple(n for n in FEATURES if n not in ANSWER_ONLY)  # what the ranker reads, and below best
+_RANKED = np.array([FEATURES.index(n) for n in RANKED_FEATURES])
 VETO = FEATURES.index("sibling_measure")
 SHORTLIST = 5  # candidates the ranker's trees score, the logistic model's best
 
@@ -148,7 +150,8 @@ class Scorer:
         return (pool[row] if row >= 0 else None), probability
 
     def to_json(self) -> dict:
-        return {"features": list(FEATURES), "answer_features": list(ANSWER_FEATURES), "threshold": self.threshold,
+        return {"features": list(FEATURES), "ranked_features": list(RANKED_FEATURES),
+                "answer_features": list(ANSWER_FEATURES), "threshold": self.threshold,
                 "ranker": self.ranker.to_json(), "answerable": self.answerable.to_json(), **self.meta}
 
 
@@ -163,8 +166,9 @@ def pick(ranker: Ranker, features: np.ndarray) -> tuple[int, np.ndarray]:
 
 
 def relative(features: np.ndarray) -> np.ndarray:
-    """The ranker's input: each candidate's features, and their distance below the question's best."""
-    return np.hstack([features, features - features.max(axis=0)])
+    """The ranker's input: each candidate's ranked features, and their distance below the question's best."""
+    ranked = features[:, _RANKED]
+    return np.hstack([ranked, ranked - ranked.max(axis=0)])
 
 
 def matrix(pool: list[Candidate]) -> np.ndarray:
@@ -180,12 +184,13 @@ def load_scorer(path: Path = SCORER_PATH) -> Scorer:
     remake = "run `python -m eval.train` to retrain it (a few minutes)"
     try:
         data = json.loads(Path(path).read_text("utf-8"))
-        if tuple(data["features"]) != FEATURES:
+        if tuple(data["features"]) != FEATURES or tuple(data.get("ranked_features", FEATURES)) != RANKED_FEATURES:
             raise ModelError(f"the answer scorer {path} was trained on other features than this version computes: {remake}")
-        scorer = Scorer(Ranker.from_json(data["ranker"], 2 * len(FEATURES)),
+        scorer = Scorer(Ranker.from_json(data["ranker"], 2 * len(RANKED_FEATURES)),
                         Linear.from_json(data["answerable"], len(ANSWER_FEATURES)), float(data["threshold"]),
                         {k: v for k, v in data.items()
-                         if k not in ("features", "answer_features", "threshold", "ranker", "answerable")})
+                         if k not in ("features", "ranked_features", "answer_features", "threshold", "ranker",
+                                     "answerable")})
     except ImportError as exc:  # retraining cannot help: the ranker's library is missing
         raise ModelError(f"the answer scorer needs {exc.name or 'lightgbm'}, which is not installed: run "
                          f"`bash scripts/setup.sh` to install the project's dependencies") from exc

@@ -150,6 +150,19 @@ def test_a_sibling_measure_is_not_an_answer(real_index):
     assert goods.found and "3693亿元" in goods.text
 
 
+def test_a_rate_of_change_asked_as_a_level_tells_the_answerability_model(real_index):
+    """"固定资产投资增长6.8%" is the report's only figure for it: a candidate for "是多少" (a level), not for "增长多少"."""
+    from qa.pipeline import prepare
+
+    def flag(question: str) -> float:
+        pool = prepare(real_index, question, ()).pool
+        rate = next(c for c in pool if c.text == "固定资产投资增长6.8%")
+        return rate.feature("change_unasked")
+
+    assert flag("2020年杭州固定资产投资是多少？") == 1.0
+    assert flag("2020年杭州固定资产投资增长多少？") == 0.0
+
+
 @pytest.mark.parametrize(("question", "answered", "cited"), [
     # a figure measures every indicator listed with it (一般性支出、“三公”经费…均压减10%)
     ("2021年杭州“三公”经费要压减多少？", "10%", "“三公”经费"),
