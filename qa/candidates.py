@@ -39,7 +39,7 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked",
+    "chars_extract", "change_unasked", "indicator_said",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
@@ -48,6 +48,7 @@ ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}�
 SENTENCE_END = re.compile(r"[。！？]")
 REACHES = re.compile(r"[到至]|达|突破|超过")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
+CJK_CHAR = re.compile("[\u4e00-\u9fff]")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
 LISTED_SPLIT = re.compile(r"[、和]")
 # A clause that opens with its verb, ranking or naming what went before: "，为省内单体最大火电基地", "，位居全国前列"
@@ -161,6 +162,11 @@ def _reader(index: Index, query: Query):
     wants_list = asks_for_list(query)
     cover = coverer(index, query)
     chars = question_chars(index, query)
+    asked_chars = frozenset(CJK_CHAR.findall(_asked_terms(query)[0]))
+
+    def said_share(indicator: str) -> float:
+        own = CJK_CHAR.findall(indicator)
+        return sum(ch in asked_chars for ch in own) / len(own) if own else 0.0
 
     def read(paragraph, a: int, b: int) -> tuple[Reading, ...]:
         text = paragraph.text
@@ -211,6 +217,10 @@ def _reader(index: Index, query: Query):
             # "常住人口有多少" is not answered by "增长0.5%": every figure a rate of change, and none was asked for
             "change_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead) and bool(figures)
                                     and all(is_change_rate(f, sentence) for f in figures)),
+            # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
+            # figure's indicator the question says
+            "indicator_said": max((said_share(f.indicator) for f in figures if f.indicator), default=0.0)
+            if query.wants_figure else 0.0,
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

@@ -163,6 +163,20 @@ def test_a_rate_of_change_asked_as_a_level_tells_the_answerability_model(real_in
     assert flag("2020年杭州固定资产投资增长多少？") == 0.0
 
 
+def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
+    """"网上卖东西" says 网络零售额 through its bridge (网络零售), and of 农村电商销售收入 only 电商 and 售."""
+    from qa.pipeline import prepare
+
+    def said(question: str) -> dict[str, float]:
+        return {c.text: c.feature("indicator_said") for c in prepare(real_index, question, ()).pool}
+
+    colloquial = said("网上卖东西卖了多少钱？")
+    retail = max(v for text, v in colloquial.items() if "网络零售额8992亿元" in text)
+    assert retail > 0.75 > colloquial["农村电商销售收入165亿元、增长15.7%"]
+    assert max(v for text, v in said("去年网络零售额多少？").items() if "网络零售额8992亿元" in text) == 1.0
+    assert set(said("杭州的城市精神是什么？").values()) == {0.0}  # no figure asked: the feature stays silent
+
+
 @pytest.mark.parametrize(("question", "answered", "cited"), [
     # a figure measures every indicator listed with it (一般性支出、“三公”经费…均压减10%)
     ("2021年杭州“三公”经费要压减多少？", "10%", "“三公”经费"),
