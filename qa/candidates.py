@@ -22,7 +22,7 @@ from qa.index import Index
 from qa.lists import asks_for_list
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
-from qa.tokens import QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
+from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
 LONG_SENTENCE = 60  # characters; a longer sentence is narrowed to its two likeliest clauses
@@ -48,7 +48,6 @@ ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}�
 SENTENCE_END = re.compile(r"[。！？]")
 REACHES = re.compile(r"[到至]|达|突破|超过")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
-CJK_CHAR = re.compile("[\u4e00-\u9fff]")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
 LISTED_SPLIT = re.compile(r"[、和]")
 # A clause that opens with its verb, ranking or naming what went before: "，为省内单体最大火电基地", "，位居全国前列"
@@ -162,10 +161,10 @@ def _reader(index: Index, query: Query):
     wants_list = asks_for_list(query)
     cover = coverer(index, query)
     chars = question_chars(index, query)
-    asked_chars = frozenset(CJK_CHAR.findall(_asked_terms(query)[0]))
+    asked_chars = frozenset(CJK.findall(_asked_terms(query)[0]))
 
     def said_share(indicator: str) -> float:
-        own = CJK_CHAR.findall(indicator)
+        own = CJK.findall(indicator)
         return sum(ch in asked_chars for ch in own) / len(own) if own else 0.0
 
     def read(paragraph, a: int, b: int) -> tuple[Reading, ...]:
