@@ -38,7 +38,10 @@ FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|
 # "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
 FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
 ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
-FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate", re.IGNORECASE)
+# English asks a figure by naming the quantity ("What was Hunan's grain output?"), where Chinese adds 多少
+FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate"
+                          r"|\b(?:share|ratio|proportion|percentage|total|value|amount|level|volume|output|production|"
+                          r"capacity|revenue|income|target|goal|figure|throughput|expectancy)\b", re.IGNORECASE)
 # Questions about the report itself, answered from its byline rather than its body.
 ABOUT_SPEAKER = re.compile(
     r"(谁|哪位|什么人)[^，。？?]{0,4}(作|做|宣读|发表)[^，。？?]{0,6}报告|报告[^，。？?]{0,8}(谁|哪位)[^，。？?]{0,3}(作|做|宣读|发表)"
@@ -53,7 +56,7 @@ AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
 CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
                             r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
-COUNT_WORDS = re.compile(r"多少|how (much|many)|what percent", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
+COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
 GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "总量", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])

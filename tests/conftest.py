@@ -14,7 +14,7 @@ def real_index():
     from qa.pipeline import embedder_for, load_index
 
     index = load_index(PROJECT_ROOT / "index")
-    embedder_for(index)  # load the model once for every test that asks
+    embedder_for(index).embed_queries(["预热"])  # load the model and run it once: a cold first run can take seconds
     return index
 
 

@@ -68,6 +68,13 @@ def test_english_question_quotes_the_chinese_source(real_index):
     assert "全年地区生产总值增长3.9%" in answer.citations[0].text
 
 
+def test_an_english_question_naming_the_quantity_asks_for_a_figure(real_index):
+    # English says "What was the total of …" where Chinese says 多少: the figure is asked, and marked
+    answer = ask(real_index, "What was the total of online retail sales last year?")
+    assert answer.found and "**8992亿元**" in answer.markdown()
+    assert "网络零售额8992亿元" in answer.citations[0].text
+
+
 def test_an_answer_never_holds_a_number_its_citation_lacks(real_index):
     for question in ["去年网络零售额多少？", "十四五时期地区生产总值目标是多少？", "2021年新增学位多少个？",
                      "过去五年数字经济核心产业增加值年均增长多少？"]:
