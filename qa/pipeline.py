@@ -49,7 +49,7 @@ from qa.scope import place_words, resolve, without_places
 from qa.scorer import Scorer, load_scorer
 from qa.settings import PROJECT_ROOT, Settings
 from qa.source import read_documents
-from qa.tokens import has_cjk
+from qa.tokens import _jieba, has_cjk
 
 Progress = Callable[[str], None]
 MARKUP = re.compile(r"<[^>]{0,200}>")
@@ -228,8 +228,11 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     # a first question's vector is started at once, as reading the question and its scope take a tenth of a
     # millisecond; not before the model is loaded, nor for input too long or a greeting, which need no model
     loaded = getattr(index, "embedder", None) is not None
-    early = (embed_as_asked(index, text, earlier, mode)
-             if loaded and text and len(raw) <= MAX_QUESTION_CHARS and not is_small_talk(text) else None)
+    asks = loaded and text and len(raw) <= MAX_QUESTION_CHARS and not is_small_talk(text)
+    if asks:  # once a process, not this question's time: the scorer (LightGBM's import) and jieba's dictionary, ~3 s
+        scorer_for(index)
+        _jieba()
+    early = embed_as_asked(index, text, earlier, mode) if asks else None
     if (reply := not_a_question(index, raw)) is not None:
         return reply  # before scoping: a greeting is welcomed to every report
     scope = resolve(index.documents, text, earlier, report, default_report(index),
