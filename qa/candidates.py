@@ -39,7 +39,7 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked", "indicator_said", "average_unasked", "average_met",
+    "chars_extract", "change_unasked", "indicator_said",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
@@ -52,9 +52,6 @@ CLAUSE_SPLIT = re.compile(r"[，；：。]")
 LISTED_SPLIT = re.compile(r"[、和]")
 # A clause that opens with its verb, ranking or naming what went before: "，为省内单体最大火电基地", "，位居全国前列"
 NO_SUBJECT = re.compile(r"成为|位居|居(?:全国|全省|省会|前列|第)|[为是](?:全国|全省|省内|国内|全球|世界|中国|我国|首个|唯一)")
-# A figure averaged over years: "年均增长5.9%", "年均超过70万人", "平均每年新增…"
-AVERAGE_BEFORE = re.compile(r"(?:年均|平均每年|每年平均|年平均)[^，。；：、\d]{0,8}$")
-AVERAGED = ("年均", "平均")  # a change attached to a level: "突破3万亿元、年均增长4.7%"
 YEAR_WORD = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 
 
@@ -165,7 +162,6 @@ def _reader(index: Index, query: Query):
     cover = coverer(index, query)
     chars = question_chars(index, query)
     asked_chars = frozenset(CJK.findall(_asked_terms(query)[0]))
-    several_years = bool(query.years) and query.years[1] > query.years[0]
 
     def said_share(indicator: str) -> float:
         own = CJK.findall(indicator)
@@ -194,8 +190,6 @@ def _reader(index: Index, query: Query):
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, paragraph, sentence, figures)  # the sentence's own time is the year asked
-        averaged = any(AVERAGE_BEFORE.search(sentence[max(0, f.start - 12) : f.start]) or f.change.startswith(AVERAGED)
-                       for f in figures)
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
         values.update(said)
         values.update({
@@ -226,10 +220,6 @@ def _reader(index: Index, query: Query):
             # figure's indicator the question says
             "indicator_said": max((said_share(f.indicator) for f in figures if f.indicator), default=0.0)
             if query.wants_figure else 0.0,
-            # "2025年GDP增长多少" is not answered by a five-year review's "年均增长5.9%": an average over years answers
-            # a question about several years or one that asks for the average
-            "average_unasked": float(query.wants_figure and averaged and not (query.asks_average or several_years)),
-            "average_met": float(averaged and query.asks_average),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

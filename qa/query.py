@@ -56,8 +56,6 @@ AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
 CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
                             r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
-# A rate or count averaged over years asked for ("平均每年多出多少人", "average annual growth"): a report's 年均增长 answers it
-AVERAGE_WORDS = re.compile(r"年均|平均每年|每年平均|年平均|平均一年|一年平均|\b(?:average|per year|each year)\b", re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
@@ -82,7 +80,6 @@ class Query:
     unit: str  # the unit the question names, e.g. "亿元" in "多少亿元"; "" if none
     is_followup: bool
     asks_actual: bool = False  # asks what was achieved ("实际增长"), which a plan does not answer
-    asks_average: bool = False  # asks for a yearly average ("年均增长多少"), which a five-year review's 年均 answers
     bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
     bridge_keys: tuple[str, ...] = ()  # the glossary word each of bridge_sets was found by ("gdp", "网上卖东西")
 
@@ -192,7 +189,6 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
         is_followup=is_followup,
         asks_actual=ACTUAL.search(asked) is not None,
-        asks_average=AVERAGE_WORDS.search(resolved) is not None,
         bridge_sets=tuple(terms for _, terms in telling),
         bridge_keys=tuple(key for key, _ in telling),
     )
