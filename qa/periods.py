@@ -14,6 +14,7 @@ NUMERALS = "零一二三四五六七八九"
 PLAN_NAME = re.compile(r"“?十([一二三四五六七八九])五”?")
 NEXT_FIVE_YEARS = re.compile(r"今后五年|未来五年|展望未来")
 FIVE_YEAR_REVIEW = re.compile(r"五年来|这五年|过去五年|“?十[一二三四五六七八九]五”?")
+SALUTATION = re.compile(r"^(?:各位代表|同志们|各位委员)[！!，,：:]")
 
 
 def plan_years(number: int) -> tuple[int, int]:
@@ -71,7 +72,9 @@ class Period:
         圆满句号。" starts the five-year review; "“十五五”时期是…" or "展望未来五年" starts the plan ahead;
         "各位代表，刚刚过去的2025年，…" after the five-year review returns to the year reviewed.
         """
-        opening = re.split(r"[。！？]", paragraph, maxsplit=1)[0]
+        # the first sentence after a salutation ("各位代表！刚刚过去的2025年，…" opens the year's review)
+        sentences = re.split(r"[。！？]", SALUTATION.sub("", paragraph), maxsplit=2)
+        opening, second = sentences[0], sentences[1] if len(sentences) > 1 else ""
         if not doc_year:
             return self
         if self.kind == "general":  # a part whose heading names no period ("一、一年接着一年干…"): its text does
@@ -80,8 +83,8 @@ class Period:
             return Period.year_ahead(doc_year)  # "二、“十五五”时期目标任务和2026年工作安排" … "2026年是…"
         if self.kind not in ("year_review", "plan_review"):
             return self
-        if self.kind == "year_review" and f"{doc_year - 1}年是" in opening:
-            return self  # "2025年是“十四五”收官之年" speaks of the year, not the five years
+        if self.kind == "year_review" and f"{doc_year - 1}年是" in opening and not FIVE_YEAR_REVIEW.match(second):
+            return self  # "2025年是“十四五”收官之年" speaks of the year, unless "五年来，…" follows
         plan = PLAN_NAME.search(opening)
         if plan and 10 + NUMERALS.index(plan.group(1)) >= plan_number(doc_year):
             return Period.plan(10 + NUMERALS.index(plan.group(1)), doc_year)

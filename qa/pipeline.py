@@ -230,7 +230,8 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     loaded = getattr(index, "embedder", None) is not None
     asks = loaded and text and len(raw) <= MAX_QUESTION_CHARS and not is_small_talk(text)
     if asks:  # once a process, not this question's time: the scorer (LightGBM's import) and jieba's dictionary, ~3 s
-        scorer_for(index)
+        if scorer is None:  # a caller's own scorer (the eval's left-out models) needs not the committed one
+            scorer_for(index)
         _jieba()
     early = embed_as_asked(index, text, earlier, mode) if asks else None
     if (reply := not_a_question(index, raw)) is not None:

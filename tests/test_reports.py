@@ -158,6 +158,37 @@ def test_parts_headed_without_numbers_are_parts_with_their_periods():
     assert heading.kind == "heading" and heading.heading_path == ("2026年重点工作",)
 
 
+SHANDONG = "provincial-2026/2026_山东省_政府工作报告.csv"
+YUNNAN = "provincial-2026/2026_云南省_政府工作报告.csv"
+
+
+@needs_shared
+def test_a_paragraph_opened_by_a_salutation_takes_its_period_from_the_sentences_after_it():
+    [yunnan] = read_documents(report_path(YUNNAN))
+    # after the five-year review, "各位代表！刚刚过去的2025年，…" returns to the year's own results
+    assert period_of(yunnan, "各位代表！刚刚过去的2025年") == "2025年实绩"
+    assert period_of(yunnan, "强化经济运行分析研究") == "2025年实绩"
+    [shandong] = read_documents(report_path(SHANDONG))
+    # after the year's review, "各位代表！2025年是“十四五”收官之年。五年来，…" opens the five-year review
+    assert period_of(shandong, "各位代表！2025年是“十四五”收官之年") == "十四五回顾"
+    assert period_of(shandong, "——经济综合实力实现新跃升") == "十四五回顾"
+
+
+@needs_shared
+def test_last_years_growth_is_not_answered_with_the_five_year_reviews_yearly_average():
+    from eval.sets import index_for
+    from qa.pipeline import ask
+
+    # Shandong: 地区生产总值增长5.5% in 2025, 年均增长5.9% over 2021-2025
+    shandong = ask(index_for([SHANDONG]), "山东去年GDP增速多少？")
+    assert shandong.found and "5.5%" in shandong.text and "年均" not in shandong.text
+    # Yunnan: 居民人均可支配收入增长4.6% in 2025, 年均增长6.1% over the five years
+    yunnan = ask(index_for([YUNNAN]), "去年云南居民人均可支配收入增长多少？")
+    assert yunnan.found and "4.6%" in yunnan.text and yunnan.period == "2025年实绩"
+    five_years = ask(index_for([YUNNAN]), "十四五期间云南居民人均可支配收入年均增长多少？")
+    assert five_years.found and "6.1%" in five_years.text
+
+
 HUNAN = "provincial-2026/2026_湖南省_政府工作报告.csv"
 
 
