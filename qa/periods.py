@@ -83,8 +83,10 @@ class Period:
             return Period.year_ahead(doc_year)  # "二、“十五五”时期目标任务和2026年工作安排" … "2026年是…"
         if self.kind not in ("year_review", "plan_review"):
             return self
-        if self.kind == "year_review" and f"{doc_year - 1}年是" in opening and not FIVE_YEAR_REVIEW.match(second):
-            return self  # "2025年是“十四五”收官之年" speaks of the year, unless "五年来，…" follows
+        # "2025年是“十四五”收官之年", "刚刚过去的2025年，是…" speak of the year, unless "五年来，…" follows
+        names_year = f"{doc_year - 1}年是" in opening or re.match(rf"(?:刚刚)?过去的{doc_year - 1}年|{doc_year - 1}年，", opening)
+        if self.kind == "year_review" and names_year and not FIVE_YEAR_REVIEW.search(second):
+            return self
         plan = PLAN_NAME.search(opening)
         if plan and 10 + NUMERALS.index(plan.group(1)) >= plan_number(doc_year):
             return Period.plan(10 + NUMERALS.index(plan.group(1)), doc_year)

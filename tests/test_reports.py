@@ -163,7 +163,7 @@ YUNNAN = "provincial-2026/2026_云南省_政府工作报告.csv"
 
 
 @needs_shared
-def test_a_paragraph_opened_by_a_salutation_takes_its_period_from_the_sentences_after_it():
+def test_a_paragraph_takes_its_period_from_its_opening_sentences_after_a_salutation():
     [yunnan] = read_documents(report_path(YUNNAN))
     # after the five-year review, "各位代表！刚刚过去的2025年，…" returns to the year's own results
     assert period_of(yunnan, "各位代表！刚刚过去的2025年") == "2025年实绩"
@@ -172,6 +172,10 @@ def test_a_paragraph_opened_by_a_salutation_takes_its_period_from_the_sentences_
     # after the year's review, "各位代表！2025年是“十四五”收官之年。五年来，…" opens the five-year review
     assert period_of(shandong, "各位代表！2025年是“十四五”收官之年") == "十四五回顾"
     assert period_of(shandong, "——经济综合实力实现新跃升") == "十四五回顾"
+    [hainan] = read_documents(report_path("provincial-2026/2026_海南省_政府工作报告.csv"))
+    # "刚刚过去的2025年，是“十四五”收官之年，…" opens the year's review though it names the plan
+    assert period_of(hainan, "刚刚过去的2025年，是“十四五”收官之年") == "2025年实绩"
+    assert period_of(hainan, "这一年，我们感恩奋进") == "2025年实绩"
 
 
 @needs_shared
