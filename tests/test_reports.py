@@ -187,9 +187,10 @@ def test_last_years_growth_is_not_answered_with_the_five_year_reviews_yearly_ave
     shandong = ask(index_for([SHANDONG]), "山东去年GDP增速多少？")
     assert shandong.found and "5.5%" in shandong.text and "年均" not in shandong.text
     # Yunnan: 居民人均可支配收入增长4.6% in 2025, 年均增长6.1% over the five years
-    yunnan = ask(index_for([YUNNAN]), "去年云南居民人均可支配收入增长多少？")
+    yunnan_index = index_for([YUNNAN])
+    yunnan = ask(yunnan_index, "去年云南居民人均可支配收入增长多少？")
     assert yunnan.found and "4.6%" in yunnan.text and yunnan.period == "2025年实绩"
-    five_years = ask(index_for([YUNNAN]), "十四五期间云南居民人均可支配收入年均增长多少？")
+    five_years = ask(yunnan_index, "十四五期间云南居民人均可支配收入年均增长多少？")
     assert five_years.found and "6.1%" in five_years.text
 
 
