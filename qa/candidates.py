@@ -20,7 +20,7 @@ from qa.figures import clean_indicator as _clean_indicator
 from qa.figures import figures_in, is_change_rate, measure_of
 from qa.index import Index
 from qa.lists import asks_for_list
-from qa.periods import Period, plan_label, plan_number, plan_years
+from qa.periods import Period
 from qa.query import GENERIC_ASKS, Query, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
 from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
@@ -171,7 +171,7 @@ def _reader(index: Index, query: Query):
     def read(paragraph, a: int, b: int) -> tuple[Reading, ...]:
         text = paragraph.text
         sentence = text[a:b]
-        own = sentence_period(paragraph.period, sentence)
+        own = paragraph.period.of_sentence(sentence)
         fit = period_fit(own, query.years) if query.years else 1.0
         said = {  # what the whole sentence says: the same for each of its extracts
             "coverage": cover(sentence),
@@ -248,28 +248,6 @@ def _end_level(query: Query, period: Period, sentence: str, figures) -> bool:
     """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year."""
     return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
                 and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(sentence))
-
-
-def sentence_period(period: Period, sentence: str) -> Period:
-    """The time a sentence speaks of, where it differs from its paragraph's: a year's review that ends a five-year
-    plan also sums up the plan ("全省地区生产总值年均增长5.9%" is 2021–2025, not 2025), and a plan's review names
-    its last year's own results ("2025年地区生产总值增长5.5%")."""
-    if period.kind not in ("year_review", "plan_review") or period.end is None:
-        return period
-    number = plan_number(period.end)
-    start, end = plan_years(number)
-    if end != period.end:  # a year inside a plan: its review has no plan to sum up
-        return period
-    if SPAN.search(sentence) or plan_label(number) in sentence:
-        return period if period.kind == "plan_review" else Period("plan_review", start, end, f"{plan_label(number)}回顾")
-    if period.kind == "plan_review" and (f"{end}年" in sentence or ONE_YEAR.search(sentence)):
-        return Period.year_review(end)
-    return period
-
-
-# what a sentence sums up over several years, or says of one
-SPAN = re.compile(r"年均|平均每年|(?<![\d年十])[五5]年(?![\d级])")
-ONE_YEAR = re.compile(r"全年|去年|过去一年|一年来")
 
 
 def _unknown_share(index: Index, query: Query) -> float:

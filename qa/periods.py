@@ -15,6 +15,10 @@ PLAN_NAME = re.compile(r"“?十([一二三四五六七八九])五”?")
 NEXT_FIVE_YEARS = re.compile(r"今后五年|未来五年|展望未来")
 FIVE_YEAR_REVIEW = re.compile(r"五年来|这五年|过去五年|“?十[一二三四五六七八九]五”?")
 SALUTATION = re.compile(r"^(?:各位代表|同志们|各位委员)[！!，,：:]")
+PAST_YEAR = re.compile(r"过去一年|一年来")
+# what a sentence sums up over several years ("年均", "五年"), or says of one
+SPAN = re.compile(r"年均|平均每年|(?<![\d年十])[五5]年(?![\d级])")
+ONE_YEAR = re.compile(rf"全年|去年|{PAST_YEAR.pattern}")
 
 
 def plan_years(number: int) -> tuple[int, int]:
@@ -94,8 +98,24 @@ class Period:
             return Period.plan(plan_number(doc_year), doc_year)
         if self.kind == "year_review" and FIVE_YEAR_REVIEW.search(opening):
             return Period.plan(plan_number(doc_year - 1), doc_year)
-        if self.kind == "plan_review" and (f"{doc_year - 1}年" in opening or re.search(r"过去一年|一年来", opening)):
+        if self.kind == "plan_review" and (f"{doc_year - 1}年" in opening or PAST_YEAR.search(opening)):
             return Period.year_review(doc_year - 1)
+        return self
+
+    def of_sentence(self, sentence: str) -> Period:
+        """The time a sentence speaks of, where it differs from its paragraph's: a year's review that ends a
+        five-year plan also sums up the plan ("全省地区生产总值年均增长5.9%" is 2021–2025, not 2025), and a plan's
+        review names its last year's own results ("2025年地区生产总值增长5.5%")."""
+        if self.kind not in ("year_review", "plan_review") or self.end is None:
+            return self
+        number = plan_number(self.end)
+        start, end = plan_years(number)
+        if end != self.end:  # a year inside a plan: its review has no plan to sum up
+            return self
+        if SPAN.search(sentence) or plan_label(number) in sentence:
+            return self if self.kind == "plan_review" else Period("plan_review", start, end, f"{plan_label(number)}回顾")
+        if self.kind == "plan_review" and (f"{end}年" in sentence or ONE_YEAR.search(sentence)):
+            return Period.year_review(end)
         return self
 
     def overlaps(self, start: int, end: int) -> bool:
