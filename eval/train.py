@@ -6,7 +6,9 @@ gradient-boosted trees and a logistic regression each learn P(right | features) 
 added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
 threshold is the one that, on the same dev questions each scored by models trained without its report, refuses
 the most unanswerable questions while false refusals stay within FALSE_REFUSAL_BUDGET.
-Deterministic: retraining from the repo gives the same weights and metrics.
+Deterministic: retraining from the repo gives the same weights and metrics on a machine whose model computes the
+same vectors (the scorer records a fingerprint of them, `embeddings`); the int8 model's kernels round differently
+on other processors, and a scorer retrained there differs in its last digits.
 """
 
 from __future__ import annotations
@@ -224,10 +226,26 @@ def dev_rows(prepared: dict[str, list[Prepared]], exclude: str | None = None) ->
     return [r for name, rows in prepared.items() if name != exclude for r in rows if r.item["split"] == "dev"]
 
 
+# texts whose vectors fingerprint this machine's embedding arithmetic
+PROBES = ("2020年杭州GDP是多少？", "What was the total of online retail sales last year?")
+
+
+def embedding_fingerprint() -> str:
+    """sha256 of the model's vectors of PROBES, to the bit. The int8 model's matrix kernels differ by processor
+    (AVX2, AVX-512 VNNI): another machine's vectors differ in their last digits, and so do a scorer's weights
+    trained on its features."""
+    from eval.sets import BUNDLED_REPORT
+    from qa.pipeline import embedder_for
+
+    vectors = embedder_for(index_for([BUNDLED_REPORT])).embed_queries(list(PROBES))
+    return hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).hexdigest()[:16]
+
+
 def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Scorer:
     rows = dev_rows(prepared)
     meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
+            "embeddings": embedding_fingerprint(),
             "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
                      f"trees of {TREES['num_leaves']} leaves, scoring the logistic model's {SHORTLIST} best) plus a "
                      f"sklearn LogisticRegression(C={C}, balanced classes); then a sklearn LogisticRegression(C={C}) "

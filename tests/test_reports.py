@@ -113,13 +113,24 @@ def test_retraining_from_the_repo_reproduces_the_committed_scorer():
     retrained = train(sets, prepared)
     committed = load_scorer()
     assert retrained.meta["trained_on"] == committed.meta["trained_on"]
-    assert retrained.threshold == committed.threshold
-    candidates = np.vstack([relative(r.features) for rows in prepared.values() for r in rows if len(r.features)])
-    assert np.allclose(retrained.ranker.trees.z(candidates), committed.ranker.trees.z(candidates), atol=1e-4)
-    assert np.allclose(retrained.ranker.linear.coef, committed.ranker.linear.coef, atol=1e-4)
-    assert np.allclose(retrained.answerable.coef, committed.answerable.coef, atol=1e-4)
+    rows = [r for rows in prepared.values() for r in rows if len(r.features)]
+    if retrained.meta["embeddings"] == committed.meta.get("embeddings"):  # this machine's vectors: the same to the bit
+        assert retrained.threshold == committed.threshold
+        candidates = np.vstack([relative(r.features) for r in rows])
+        assert np.allclose(retrained.ranker.trees.z(candidates), committed.ranker.trees.z(candidates), atol=1e-4)
+        assert np.allclose(retrained.ranker.linear.coef, committed.ranker.linear.coef, atol=1e-4)
+        assert np.allclose(retrained.answerable.coef, committed.answerable.coef, atol=1e-4)
+        for name, value in committed.meta["dev_metrics"].items():
+            assert retrained.meta["dev_metrics"][name] == pytest.approx(value, abs=1e-3), name
+        return
+    # another processor rounds the int8 model's arithmetic otherwise (eval/train.py): the features differ in their
+    # last digits, so the scorers may differ a little, not in what they choose (an Intel and an AMD machine: the
+    # same best candidate for 99.8% of questions, thresholds 0.27 and 0.25, dev metrics within 0.005)
+    assert abs(retrained.threshold - committed.threshold) <= 0.03
     for name, value in committed.meta["dev_metrics"].items():
-        assert retrained.meta["dev_metrics"][name] == pytest.approx(value, abs=1e-3), name
+        assert retrained.meta["dev_metrics"][name] == pytest.approx(value, abs=0.01), name
+    same = np.mean([retrained.choose(r.features)[0] == committed.choose(r.features)[0] for r in rows])
+    assert same >= 0.99
 
 
 FUJIAN = "provincial-2026/2026_福建省_政府工作报告.csv"
