@@ -40,7 +40,10 @@ def w_query(a: dict) -> dict:
            "threads": a["threads"], "cache_tokens": bool(a.get("cache_tokens")), "questions": len(items), "stages": stage_times(index, items),
            "loadavg": os.getloadavg()[0]}
     if a.get("profile"):
-        out["profile"] = _profile(index, items[: a.get("profile_n", 60)])
+        try:
+            out["profile"] = _profile(index, items[: a.get("profile_n", 60)])
+        except ImportError as exc:  # the profiler is the `bench` extra, which set-up does not install
+            out["profile_skipped"] = f"{exc.name} is not installed (`.venv/bin/pip install -e '.[bench]'`)"
     return out
 
 
@@ -128,6 +131,8 @@ def render(res: dict) -> str:
             out.append(table(["library", "s", "share"],
                              [[name, f"{sec:.2f}", f"{sec / total:.0%}"] for name, sec in p["by_library"]]))
             out.append("")
+        elif run.get("profile_skipped"):
+            out.append(f"No profile of `ask`: {run['profile_skipped']}.\n")
     return "\n".join(out)
 
 
