@@ -21,7 +21,7 @@ from qa.figures import figures_in, is_change_rate, measure_of
 from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
-from qa.query import GENERIC_ASKS, Query, strip_period
+from qa.query import GENERIC_ASKS, Query, counterpart_sides, strip_period
 from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
 from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
@@ -40,7 +40,7 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked", "indicator_said",
+    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
@@ -223,10 +223,27 @@ def _reader(index: Index, query: Query):
             # figure's indicator the question says
             "indicator_said": max((said_share(f.indicator) for f in figures if f.indicator), default=0.0)
             if query.wants_figure else 0.0,
+            # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
+            "counterpart_measure": _counterpart_measure(query, figures) if query.wants_figure else 0.0,
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 
     return read
+
+
+def _counterpart_measure(query: Query, figures) -> float:
+    """1.0 when every figure's indicator names a counterpart of a word the question names, and not that word
+    (qa/data/counterparts.txt, its sides: 收入 and 支出, 出口 and 进口, 城镇 and 农村 but not 农村 and 乡村)."""
+    def other(indicator: str) -> bool:
+        for sides in counterpart_sides():
+            asked = {i for i, side in enumerate(sides) if any(w in query.resolved for w in side)}
+            named = {i for i, side in enumerate(sides) if any(w in indicator for w in side)}
+            if asked and named and not asked & named:
+                return True
+        return False
+
+    flagged = [other(f.indicator) for f in figures if f.indicator]
+    return float(bool(flagged) and all(flagged))
 
 
 def _opening(text: str) -> str:

@@ -263,7 +263,15 @@ COUNTERPARTS_FILE = Path(__file__).parent / "data" / "counterparts.txt"
 @cache
 def counterparts() -> tuple[tuple[str, ...], ...]:
     """Groups of words a follow-up swaps for one another (qa/data/counterparts.txt, a group a line)."""
-    return tuple(tuple(line.split()) for line in _listed(COUNTERPARTS_FILE))
+    return tuple(tuple(w for w in line.split() if w != "/") for line in _listed(COUNTERPARTS_FILE))
+
+
+@cache
+def counterpart_sides() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Each group's sides, words that name one thing: those between "/" ("城市 城镇 / 农村 乡村"), else each word.
+    A figure of one side never answers a question about another (收入 and 支出)."""
+    return tuple(tuple(tuple(side.split()) for side in line.split("/")) if "/" in line else tuple((w,) for w in line.split())
+                 for line in _listed(COUNTERPARTS_FILE))
 
 
 def _swapped(previous: str, new_words: str, own_topic: Sequence[str]) -> str | None:

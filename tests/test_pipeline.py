@@ -75,6 +75,16 @@ def test_an_english_question_naming_the_quantity_asks_for_a_figure(real_index):
     assert "网络零售额8992亿元" in answer.citations[0].text
 
 
+def test_a_figure_of_the_counterpart_measure_does_not_answer(real_index):
+    # the report gives 货物出口3693亿元 and no imports; 一般公共预算收入 and no spending (qa/data/counterparts.txt)
+    exports = ask(real_index, "2020年杭州货物出口额是多少？")
+    assert exports.found and "3693亿元" in exports.text and "货物出口3693亿元" in exports.citations[0].text
+    assert not ask(real_index, "2020年杭州货物进口额是多少？").found
+    revenue = ask(real_index, "2020年杭州一般公共预算收入增长多少？")
+    assert revenue.found and "6.5%" in revenue.text
+    assert not ask(real_index, "2020年杭州一般公共预算支出是多少？").found
+
+
 def test_an_answer_never_holds_a_number_its_citation_lacks(real_index):
     for question in ["去年网络零售额多少？", "十四五时期地区生产总值目标是多少？", "2021年新增学位多少个？",
                      "过去五年数字经济核心产业增加值年均增长多少？"]:
