@@ -269,7 +269,7 @@ def counterparts() -> tuple[tuple[str, ...], ...]:
 @cache
 def counterpart_sides() -> tuple[tuple[tuple[str, ...], ...], ...]:
     """Each group's sides, words that name one thing: those between "/" ("城市 城镇 / 农村 乡村"), else each word.
-    A figure of one side never answers a question about another (收入 and 支出)."""
+    The answer scorer is told when a figure is of another side than the question's (收入 and 支出)."""
     return tuple(tuple(tuple(side.split()) for side in line.split("/")) if "/" in line else tuple((w,) for w in line.split())
                  for line in _listed(COUNTERPARTS_FILE))
 
