@@ -163,6 +163,7 @@ def _reader(index: Index, query: Query):
     cover = coverer(index, query)
     chars = question_chars(index, query)
     asked_chars = frozenset(CJK.findall(_asked_terms(query)[0]))
+    asked_sides = _asked_sides(query) if query.wants_figure else ()
 
     def said_share(indicator: str) -> float:
         own = CJK.findall(indicator)
@@ -224,21 +225,27 @@ def _reader(index: Index, query: Query):
             "indicator_said": max((said_share(f.indicator) for f in figures if f.indicator), default=0.0)
             if query.wants_figure else 0.0,
             # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
-            "counterpart_measure": _counterpart_measure(query, figures) if query.wants_figure else 0.0,
+            "counterpart_measure": _counterpart_measure(asked_sides, figures) if query.wants_figure else 0.0,
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 
     return read
 
 
-def _counterpart_measure(query: Query, figures) -> float:
+def _asked_sides(query: Query) -> tuple[tuple[tuple[tuple[str, ...], ...], frozenset[int]], ...]:
+    """Each counterpart group (qa/data/counterparts.txt) the question names, with the sides it names; once a question."""
+    named = ((sides, frozenset(i for i, side in enumerate(sides) if any(w in query.resolved for w in side)))
+             for sides in counterpart_sides())
+    return tuple((sides, asked) for sides, asked in named if asked)
+
+
+def _counterpart_measure(asked_sides, figures) -> float:
     """1.0 when every figure's indicator names a counterpart of a word the question names, and not that word
-    (qa/data/counterparts.txt, its sides: 收入 and 支出, 出口 and 进口, 城镇 and 农村 but not 农村 and 乡村)."""
+    (`asked_sides`, from _asked_sides; 收入 and 支出, 出口 and 进口, 城镇 and 农村 but not 农村 and 乡村)."""
     def other(indicator: str) -> bool:
-        for sides in counterpart_sides():
-            asked = {i for i, side in enumerate(sides) if any(w in query.resolved for w in side)}
+        for sides, asked in asked_sides:
             named = {i for i, side in enumerate(sides) if any(w in indicator for w in side)}
-            if asked and named and not asked & named:
+            if named and not asked & named:
                 return True
         return False
 

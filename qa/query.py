@@ -262,8 +262,9 @@ COUNTERPARTS_FILE = Path(__file__).parent / "data" / "counterparts.txt"
 
 @cache
 def counterparts() -> tuple[tuple[str, ...], ...]:
-    """Groups of words a follow-up swaps for one another (qa/data/counterparts.txt, a group a line)."""
-    return tuple(tuple(w for w in line.split() if w != "/") for line in _listed(COUNTERPARTS_FILE))
+    """Groups of words a follow-up swaps for one another (qa/data/counterparts.txt, a group a line): any word of a
+    group for any other, whatever its side."""
+    return tuple(tuple(w for side in sides for w in side) for sides in counterpart_sides())
 
 
 @cache
