@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
-from qa.figures import figures_in, is_change_rate, measure_of
+from qa.figures import figures_in, is_change, is_change_rate, measure_of
 from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
@@ -40,7 +40,7 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure",
+    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
@@ -226,6 +226,9 @@ def _reader(index: Index, query: Query):
             if query.wants_figure else 0.0,
             # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
             "counterpart_measure": _counterpart_measure(asked_sides, figures) if query.wants_figure else 0.0,
+            # "进出口增长了多少" is not answered by 进出口总值9356.7亿元: figures, and none a change the extract shows
+            "level_for_change": float(query.asks_growth and bool(figures)
+                                      and not any(is_change(f, sentence) and f.change in piece for f in figures)),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

@@ -90,6 +90,12 @@ def is_change_rate(figure: Figure, text: str) -> bool:
     return measure_of(figure.unit) in _RATES and _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
+def is_change(figure: Figure, text: str) -> bool:
+    """A change of any unit: a rate ("增长3.9%"), an amount after a change verb ("增加120亿元"), or a level given with
+    its change ("从1.05万亿元增加到1.61万亿元")."""
+    return bool(figure.change) or _RATE_AFTER_VERB.search(text[: figure.start]) is not None
+
+
 def measure_of(unit: str) -> str:
     """The measure word of a unit, without scale or qualifier: "亿元" -> "元", "%左右" -> "%"."""
     return re.sub(r"^[多余]?(?:万亿|亿|万|千)?[多余]?|(?:以上|以下|以内|左右)$", "", unit)

@@ -56,6 +56,11 @@ AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
 CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
                             r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
+# A question about how much something changed ("增长了多少", "how fast did it grow"), narrower than CHANGE_OR_RATE: not
+# a level reached (提高到), a count of new things (新增) or 增加值, a level measure.
+GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨|下降|降低|减少|增加|提高|提升|上升|涨了|降了|多了|(?<!多)少了)(?![到至值])"
+                          r"|\b(?:grow|grew|growth|increase|increased|rise|rose|fall|fell|decline|declined|drop|dropped)\b",
+                          re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
@@ -82,6 +87,7 @@ class Query:
     asks_actual: bool = False  # asks what was achieved ("实际增长"), which a plan does not answer
     bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
     bridge_keys: tuple[str, ...] = ()  # the glossary word each of bridge_sets was found by ("gdp", "网上卖东西")
+    asks_growth: bool = False  # how much something changed (增长了多少): a level alone does not say
 
     @property
     def topic_chars(self) -> tuple[str, ...]:
@@ -191,6 +197,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         asks_actual=ACTUAL.search(asked) is not None,
         bridge_sets=tuple(terms for _, terms in telling),
         bridge_keys=tuple(key for key, _ in telling),
+        asks_growth=GROWTH_WORDS.search(resolved) is not None,
     )
 
 

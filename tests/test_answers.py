@@ -66,6 +66,20 @@ def test_a_measure_named_with_shiji_does_not_ask_for_results():
     assert "实际完成情况" not in answer.text  # 实际使用外资 is the measure's name, not "what was achieved"
 
 
+def test_a_question_about_growth_is_answered_with_the_change_not_the_level():
+    from eval.sets import index_for
+    from qa.pipeline import prepare
+
+    henan = index_for(["provincial-2026/2026_河南省_政府工作报告.csv"])
+    question = "2025年河南进出口总值增长了多少？"  # one sentence lists the levels, another the growth rates
+    level_only = {c.text: c.feature("level_for_change") for c in prepare(henan, question).pool}
+    assert level_only["进出口总值9356.7亿元"] == 1.0
+    growth = ask(henan, question)
+    assert growth.found and "14.1%" in growth.text and "进出口总值增长14.1%" in growth.citations[0].text
+    level = ask(henan, "2025年河南进出口总值是多少？")
+    assert level.found and "9356.7亿元" in level.text
+
+
 def test_a_follow_up_keeps_the_measure_when_it_names_only_an_action(real_index):
     first = "2021年计划建设多少个未来社区试点项目？"
     assert "11个" in ask(real_index, first).text
