@@ -1,9 +1,9 @@
 """`python -m eval.train`: train the answer scorer on the dev questions of every report, save qa/data/scorer.json.
 
 Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
-labelled right when its extract holds an accepted answer and its paragraph the evidence. A logistic regression
-learns P(right | features) of every candidate, LightGBM's gradient-boosted trees that of each question's SHORTLIST
-best by it (the candidates they score when answering); their log-odds, added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
+labelled right when its extract holds an accepted answer and its paragraph the evidence. LightGBM's
+gradient-boosted trees and a logistic regression each learn P(right | features) of a candidate; their log-odds,
+added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
 threshold is the one that, on the same dev questions each scored by models trained without its report, refuses
 the most unanswerable questions while false refusals stay within FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics on a machine whose model computes the
@@ -19,7 +19,6 @@ import json
 import sys
 import time
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -130,18 +129,12 @@ def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool = False, cl
 
 def _ranker(rows: list[Prepared]) -> Ranker:
     """Whether each candidate is right, as log-odds (so the best one's score also tells the answerability model how
-    right it looks): a logistic regression (balanced classes) on every candidate, and trees on each question's
-    SHORTLIST best by it, the only ones the trees score when answering; added."""
+    right it looks): trees and a logistic regression (balanced classes), added."""
     from lightgbm import LGBMClassifier
 
     X, y = np.vstack([relative(r.features) for r in rows]), np.concatenate([r.labels for r in rows])
-    linear = _logistic(X, y, C, balanced=True)
-    starts = np.cumsum([0] + [len(r.features) for r in rows])
-    shortlisted = np.concatenate([a + np.argsort(-linear.z(X[a:b]), kind="stable")[:SHORTLIST]
-                                  for a, b in pairwise(starts)])
-    shortlisted.sort()
-    trees = LGBMClassifier(**TREES).fit(X[shortlisted], y[shortlisted])
-    return Ranker(Trees.from_text(trees.booster_.model_to_string()), linear)
+    trees = LGBMClassifier(**TREES).fit(X, y)
+    return Ranker(Trees.from_text(trees.booster_.model_to_string()), _logistic(X, y, C, balanced=True))
 
 
 def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
@@ -254,7 +247,7 @@ def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Score
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
             "embeddings": embedding_fingerprint(),
             "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
-                     f"trees of {TREES['num_leaves']} leaves, trained on and scoring the logistic model's {SHORTLIST} best) plus a "
+                     f"trees of {TREES['num_leaves']} leaves, scoring the logistic model's {SHORTLIST} best) plus a "
                      f"sklearn LogisticRegression(C={C}, balanced classes); then a sklearn LogisticRegression(C={C}) "
                      f"for the answerability of the best (inputs clipped to {CLIP} deviations); threshold for false "
                      f"refusals <= {FALSE_REFUSAL_BUDGET} on dev, each question scored by models trained without its "

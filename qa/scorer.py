@@ -102,8 +102,8 @@ def _digest(lines: list[str] | tuple[str, ...]) -> str:
 class Ranker:
     """Gradient-boosted trees and a logistic model, each giving the log-odds that a candidate is right, added: the
     trees rank better, the linear model's smoother scores keep the answerability model's input telling. The trees
-    score only the logistic model's SHORTLIST best candidates (the rest get -inf), and are trained on those: their cost
-    grows with the rows, about 7 µs a candidate, and a question has about 28 on average."""
+    score only the logistic model's SHORTLIST best candidates (the rest get -inf): their cost grows with the rows,
+    about 7 µs a candidate, and a question has about 28 on average."""
 
     trees: Trees
     linear: Linear
