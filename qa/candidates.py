@@ -228,7 +228,7 @@ def _reader(index: Index, query: Query):
             "counterpart_measure": _counterpart_measure(asked_sides, figures) if query.wants_figure else 0.0,
             # "进出口增长了多少" is not answered by 进出口总值9356.7亿元: figures, and none a change the extract shows
             "level_for_change": float(query.asks_growth and bool(figures)
-                                      and not any(is_change(f, sentence) and f.change in piece for f in figures)),
+                                      and not any(is_change(f, sentence, piece) for f in figures)),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

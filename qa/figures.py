@@ -90,10 +90,13 @@ def is_change_rate(figure: Figure, text: str) -> bool:
     return measure_of(figure.unit) in _RATES and _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
-def is_change(figure: Figure, text: str) -> bool:
-    """A change of any unit: a rate ("增长3.9%"), an amount after a change verb ("增加120亿元"), or a level given with
-    its change ("从1.05万亿元增加到1.61万亿元")."""
-    return bool(figure.change) or _RATE_AFTER_VERB.search(text[: figure.start]) is not None
+def is_change(figure: Figure, text: str, shown: str) -> bool:
+    """Whether `shown` (the part of `text` given as the answer) says a change of any unit: a level with its change
+    ("从1.05万亿元增加到1.61万亿元") when the change is in it, else a figure after a change verb ("增长3.9%",
+    "增加120亿元")."""
+    if figure.change:
+        return figure.change in shown
+    return _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
 def measure_of(unit: str) -> str:
