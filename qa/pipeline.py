@@ -34,6 +34,8 @@ from qa.query import (
     is_small_talk,
     off_topic_words,
     parse,
+    strip_period,
+    things_named,
 )
 from qa.retrieval import (
     PERIOD_OTHER,
@@ -416,7 +418,11 @@ def off_topic(query: Query) -> str | None:
     places = [t for t in query.topic if is_place_name(t)]
     words = {t for t in query.topic if t not in DAYS and not ASKING.search(t) and not any(t in p for p in places)}
     off = words & off_topic_words()
-    return min(off) if off and off == words else None
+    if not off:
+        return None
+    # "推荐几只能涨的东北股票吧": besides 股票, only actions and a place; "小区一下雨就积水" names 小区 and 积水 too
+    others = [w for w in things_named(strip_period(query.resolved)) if w not in DAYS and w not in off]
+    return min(off) if off == words or not others else None
 
 
 def report_places(index: Index) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from qa.glossary import keyed_bridges, terms_of
@@ -208,12 +208,25 @@ _THING_TAGS = ("n", "vn", "j", "b", "l", "i", "eng")
 def _names_a_thing(text: str) -> bool:
     """Whether the words name a thing (进出口, 一般公共预算收入) rather than only an action (开工了几个).
     jieba's tags are rough: two content words or more are taken as a noun phrase."""
+    words = _tagged_words(text)
+    return len(words) >= 2 or any(flag.startswith(_THING_TAGS) for _, flag in words)
+
+
+def things_named(text: str) -> tuple[str, ...]:
+    """The words of the text that name a thing a report may speak of (小区, 积水, 比例), by jieba's tags: not a
+    place or a person (美国, 周杰伦: they say whose, not what), not an action (推荐, 赚钱)."""
+    return tuple(w for w, flag in _tagged_words(text) if flag.startswith(_THING_TAGS) and not flag.startswith(("ns", "nr")))
+
+
+@lru_cache(maxsize=1024)
+def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words of the text with their part-of-speech tags: words of two characters or more, without numerals,
+    measure words, particles, pronouns, adverbs, prepositions, conjunctions, question words or kinds of value (目标)."""
     from jieba import posseg
 
     _jieba()  # initialized quietly
-    words = [(w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(("m", "q", "u", "r", "d", "p", "c", "y"))
-             and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and not _asks_a_kind(w)]
-    return len(words) >= 2 or any(flag.startswith(_THING_TAGS) for _, flag in words)
+    return tuple((w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(("m", "q", "u", "r", "d", "p", "c", "y"))
+                 and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and not _asks_a_kind(w))
 
 
 def _asks_a_kind(word: str) -> bool:

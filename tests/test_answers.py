@@ -37,6 +37,18 @@ def test_a_question_only_about_the_weather_is_refused_even_where_the_report_says
     assert "不谈这些" not in answer.text
 
 
+def test_an_off_topic_subject_is_refused_beside_a_place_the_report_names():
+    from eval.sets import index_for
+
+    henan = index_for(["provincial-2026/2026_河南省_政府工作报告.csv"])  # "有效应对美国打压遏制影响"
+    for question in ("谁是美国总统？", "美国现在的总统是谁"):  # 总统, and only a place besides it
+        answer = ask(henan, question)
+        assert not answer.found and answer.text.startswith("报告中没有找到关于总统的内容")
+    assert ask(henan, "河南怎么应对美国的关税？").found  # 关税 is a thing of its own
+    # 下雨 is listed as off-topic, but 小区 and 积水 are things a report speaks of
+    assert "不谈这些" not in ask(henan, "我们小区一下雨就积水，今年有没有管这个事？").text
+
+
 def test_a_year_end_total_is_found_in_the_five_year_review(real_index):
     answer = ask(real_index, "2020年杭州GDP是多少？")
     assert answer.found and "1.61万亿元" in answer.text
