@@ -3,7 +3,8 @@
 Three views, side by side: dev (what the scorer is trained and the rules were tuned on), test (only ever
 scored), and leave-one-report-out (each report's questions, all of them, decided by models trained on every
 other report's dev questions, at a threshold chosen on those). The gate reads test and leave-one-report-out, never dev. Exit 2 on bad input.
-A fourth view, reported and not gated: the reports of eval/unseen/, which nothing is trained or tuned on.
+A fourth view, reported and not gated: the reports of eval/unseen/, which nothing is trained or tuned on; and a fifth,
+eval/fresh/: new questions about reports of eval/sets/, which nothing is trained on either.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--sets", type=Path, default=Path("eval/sets"), help="folder of per-report question sets")
     parser.add_argument("--unseen", type=Path, default=Path("eval/unseen"),
                         help="folder of question sets never trained or tuned on (scored, not gated; failures not shown)")
+    parser.add_argument("--fresh", type=Path, default=Path("eval/fresh"),
+                        help="folder of new question sets about the reports of --sets, never trained on (scored like --unseen)")
     parser.add_argument("--json", type=Path, default=Path("eval/last-run.json"), help="where to write the results")
     parser.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.json"))
     parser.add_argument("--no-baselines", action="store_true", help="score only the pipeline")
@@ -135,9 +138,11 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     metrics |= {f"shared.{k}": v for k, v in shared["gate"].items()}
     failed = check_thresholds(metrics, {k: v for k, v in thresholds.items() if not k.startswith("dev.")})
     unseen = _unseen(args.unseen)
+    fresh = _unseen(args.fresh, "new questions about the reports above (eval/fresh/: never trained on; all questions; "
+                                "failures not shown, not gated)")
     out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
            "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out,
-           "n_loro_rows": len(loro_rows), "unseen": unseen}
+           "n_loro_rows": len(loro_rows), "unseen": unseen, "fresh": fresh}
     return _finish(args, out, failed, began)
 
 
@@ -190,10 +195,12 @@ def _shared_index(sets, per_set: dict, pooled: dict) -> dict:
             "gate": {"grounded_loss": loss, "cross_report": cross}}
 
 
-def _unseen(directory: Path) -> dict:
+def _unseen(directory: Path, title: str = "unseen reports (never trained or tuned on; all questions; failures not shown, "
+                                           "not gated)") -> dict:
     """Reports whose questions no scorer trains on and no rule was written from (eval/unseen/README.md): every
     question scored with the committed scorer, on the report's own index, as a report nobody has read would be.
-    Their failures are not printed, so that nobody tunes to them; reported, not gated."""
+    Their failures are not printed, so that nobody tunes to them; reported, not gated. eval/fresh/ is scored the
+    same way: new questions about the developed reports."""
     from eval.sets import index_for, load_sets
     from eval.systems import PipelineSystem
 
@@ -207,11 +214,11 @@ def _unseen(directory: Path) -> dict:
         per_report[question_set.name] = summarise(rows)["metrics"]
         records += rows
     pooled = summarise(records)
-    print("\nunseen reports (never trained or tuned on; all questions; failures not shown, not gated):")
+    print(f"\n{title}:")
     print("| report | grounded | abstention | false refusals |\n| --- | --- | --- | --- |")
     for name, m in [*per_report.items(), ("**pooled**", pooled["metrics"])]:
         print(f"| {name} | {_f(m['grounded_accuracy'])} | {_f(m['abstention'])} | {_f(m['false_refusal'])} |")
-    print(kind_table({"unseen": pooled}))
+    print(kind_table({directory.name: pooled}))
     return {"per_report": per_report, "pooled": pooled["metrics"]}
 
 

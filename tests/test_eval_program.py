@@ -161,6 +161,19 @@ def test_the_unseen_reports_are_never_trained_on():
     assert not {s.name for s in unseen} & set(load_scorer().meta["trained_on"]["sets"])
 
 
+def test_the_fresh_questions_are_about_developed_reports_and_never_trained_on():
+    """eval/fresh/ holds new questions about reports of eval/sets/: every report is one of theirs, and no question
+    is one of theirs, word for word (eval.train reads eval/sets/ only)."""
+    from eval.sets import load_sets
+
+    fresh, developed = load_sets(ROOT / "eval" / "fresh", bundled_dev=None), load_sets()
+    assert len(fresh) >= 14 and all(len(s.items) >= 50 for s in fresh)
+    assert {s.report for s in fresh} <= {s.report for s in developed}
+    assert not {i["id"] for s in fresh for i in s.items} & {i["id"] for s in developed for i in s.items}
+    asked = {(s.report, i["question"], tuple(i["history"])) for s in developed for i in s.items}
+    assert not {(s.report, i["question"], tuple(i["history"])) for s in fresh for i in s.items} & asked
+
+
 def test_the_quick_views_cache_is_remade_when_a_question_set_changes(tmp_path):
     """`python -m eval.quick` keeps prepared questions keyed by the code and the sets: an edited set is a new key,
     so a stale cache is never scored as the new questions."""
