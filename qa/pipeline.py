@@ -272,6 +272,7 @@ def from_best_report(index: Index, question: str, history, mode: str, abstain: b
 
 
 ROUTED_REPORTS = 3  # reports tried for a question that names none
+LIST_NUMBER = re.compile(r"\d{1,2}")  # a list item's number (1., 12.), not a figure, a year or a word
 
 
 def answer_prepared(index: Index, prepared: Prepared, scorer: Scorer, mode: str, abstain: bool) -> Answer:
@@ -407,7 +408,11 @@ def knows_any_word(index: Index, query: Query) -> bool:
     names its cities, but has nothing on "明天长沙天气"), as a word or inside one (造林 in 营造林, which BM25 keeps
     whole). A question of three or more English words may still be found by meaning alone."""
     vocab, words = index.bm25.vocab_dict, [t for t in (*query.topic, *query.bridged) if not is_place_name(t)]
-    if not words or any(t in vocab for t in words) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in words):
+    # "asdf 2", "？？？7": every report numbers its lists (1., 2.), so a small number alone names nothing in it
+    counted = [t for t in words if not LIST_NUMBER.fullmatch(t)]
+    if words and not counted:
+        return False
+    if not counted or any(t in vocab for t in counted) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in counted):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
 
