@@ -425,9 +425,11 @@ def off_topic(query: Query) -> str | None:
     off = words & off_topic_words()
     if not off:
         return None
+    if off == words:  # "明天杭州天气怎么样": decided without jieba's tagger
+        return min(off)
     # "推荐几只能涨的东北股票吧": besides 股票, only actions and a place; "小区一下雨就积水" names 小区 and 积水 too
     others = [w for w in things_named(strip_period(query.resolved)) if w not in DAYS and w not in off]
-    return min(off) if off == words or not others else None
+    return None if others else min(off)
 
 
 def report_places(index: Index) -> tuple[str, ...]:
