@@ -501,8 +501,8 @@ def _sibling_measure(index: Index, query: Query, figure) -> float:
 def _is_sibling_measure(index: Index, query: Query, figure) -> float:
     """The figure and the question each narrow the same measure in their own way (货物出口 vs
     服务外包出口额, 臭氧浓度 vs PM2.5年均浓度): the figure has a rare modifier the question does not use,
-    the question has rare words of its own just before the measure, and they share none. 1.0 when the question's
-    are words of the report, 0.5 when none is; 0.0 otherwise."""
+    the question has rare words of its own just before the measure, and they share none. 1.0 when the report
+    itself names the question's measure (服务外包出口), 0.5 when it does not; 0.0 otherwise."""
     head, modifier = _split_indicator(figure.indicator)
     if not modifier or len(head) < 2:  # a head of one character (出清 -> 清) is a split, not a measure
         return 0.0
@@ -513,9 +513,9 @@ def _is_sibling_measure(index: Index, query: Query, figure) -> float:
     wording = query.resolved + " " + " ".join(query.bridged)
     if not asked_modifiers or asked_modifiers & figure_modifiers or all(w in wording for w in figure_modifiers):
         return 0.0
-    # a modifier the report uses (服务外包) names another measure; one it never uses (新修 for 新改建) may be
-    # everyday words for the figure's own: a sign for the scorer, not a veto (qa/scorer.py)
-    return 1.0 if any(in_text(index, w) for w in asked_modifiers) else 0.5
+    # a measure the report names (服务外包出口) is another measure; words it never puts before the head (住房 for
+    # 适老化改造, 新修 for 新改建) may be everyday words for the figure's own: a sign for the scorer, not a veto
+    return 1.0 if any(in_text(index, w + head) for w in asked_modifiers) else 0.5
 
 
 def in_text(index: Index, word: str) -> bool:

@@ -40,8 +40,27 @@ def keyed_bridges(question: str) -> list[tuple[str, tuple[str, ...]]]:
     if any("a" <= ch <= "z" for ch in lowered):
         return [(key, tuple(terms.split())) for key, terms, english in _KEYS if _mentions(lowered, key, english)]
     # most questions are Chinese: only the keys that start at one of its characters can be in it
-    found = {at for i, ch in enumerate(lowered) for at, key in _BY_FIRST.get(ch, ()) if lowered.startswith(key, i)}
+    found = {at for i, ch in enumerate(lowered) for at, key in _BY_FIRST.get(ch, ()) if _said_at(lowered, i, key)}
     return [(_KEYS[at][0], tuple(_KEYS[at][1].split())) for at in sorted(found)]
+
+
+# Particles and light words spoken inside a phrase: 找工作 said as 找到了新工作, 有工作 as 有了工作, 城里人收入 as 城里人的收入.
+FILLERS = frozenset("了过着到得的个份一新些")
+MAX_FILLERS = 3
+
+
+def _said_at(text: str, i: int, key: str) -> bool:
+    """Whether the Chinese key is said at text[i], whole or with up to MAX_FILLERS filler characters at one place
+    inside it."""
+    if text.startswith(key, i):
+        return True
+    k = 1  # the key's first character is at i
+    while k < len(key) and i + k < len(text) and text[i + k] == key[k]:
+        k += 1
+    j = i + k
+    while j < len(text) and j - (i + k) < MAX_FILLERS and text[j] in FILLERS:
+        j += 1
+    return j > i + k and text.startswith(key[k:], j)
 
 
 def _mentions(text: str, key: str, english: bool) -> bool:

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from qa.errors import ModelError
+from qa.glossary import keyed_bridges
 from qa.pipeline import ask
 from qa.scorer import SCORER_PATH, load_scorer
 
@@ -48,6 +49,28 @@ def test_an_off_topic_subject_is_refused_beside_a_place_the_report_names():
     assert ask(henan, "河南怎么应对美国的关税？").found  # 关税 is a thing of its own
     # 下雨 is listed as off-topic, but 小区 and 积水 are things a report speaks of
     assert "不谈这些" not in ask(henan, "我们小区一下雨就积水，今年有没有管这个事？").text
+
+
+def test_everyday_words_said_with_particles_inside_still_find_the_report_term(real_index):
+    """The glossary's 找工作 (就业) is said as 找到了新工作: without the bridge no word of the question is the
+    report's, and it was refused as words the report never uses."""
+    assert [key for key, _ in keyed_bridges("去年城里多少人找到了新工作？")] == ["找工作"]
+    assert keyed_bridges("找工作难吗") and not keyed_bridges("找到了很多新的工作")  # four fillers: not one phrase
+    answer = ask(real_index, "去年城里多少人找到了新工作？")
+    assert answer.found and "城镇新增就业69.1万人" in answer.text
+
+
+def test_a_measure_the_report_never_names_does_not_veto_the_figure():
+    """住房 before 改造 is a word of Yunnan's report, but the report never says 住房改造: the question asks in
+    everyday words for the 适老化改造 figure, not for another measure (as 服务外包出口 is beside 货物出口)."""
+    from eval.sets import index_for
+
+    yunnan = index_for(["provincial-2026/2026_云南省_政府工作报告.csv"])
+    answer = ask(yunnan, "去年给多少户老人的住房做了改造？")
+    assert answer.found and "完成适老化改造7.4万户" in answer.text
+    neimenggu = index_for(["provincial-2026/2026_内蒙古自治区_政府工作报告.csv"])
+    answer = ask(neimenggu, "今年老小区打算装多少部电梯？")  # 小区 before 电梯; the report says 住宅电梯
+    assert answer.found and "500部以上" in answer.text
 
 
 def test_a_year_end_total_is_found_in_the_five_year_review(real_index):
