@@ -1,7 +1,8 @@
 """Vocabulary bridges: English and everyday wording mapped to the terms government reports use.
 
 General to Chinese work reports (indicators and policy areas), not to any one report or question.
-Keys are matched case-insensitively as substrings of the normalized question. The bridges are data
+Keys are matched case-insensitively as substrings of the normalized question, a Chinese key also with a few
+particles inside it (找到了新工作 says 找工作). The bridges are data
 (qa/data/glossary.tsv, one a line), so staff can extend them without touching code.
 """
 
