@@ -38,10 +38,10 @@ def keyed_bridges(question: str) -> list[tuple[str, tuple[str, ...]]]:
     """Each bridge found in the question: the glossary word it was said by, and the report terms, the ways a report
     may say it. Example: "GDP" -> [("gdp", ("地区生产总值", "生产总值", "国内生产总值", "经济总量"))]."""
     lowered = question.lower()
-    if any("a" <= ch <= "z" for ch in lowered):
-        return [(key, tuple(terms.split())) for key, terms, english in _KEYS if _mentions(lowered, key, english)]
-    # most questions are Chinese: only the keys that start at one of its characters can be in it
+    # the Chinese keys: only those that start at one of the question's characters can be in it
     found = {at for i, ch in enumerate(lowered) for at, key in _BY_FIRST.get(ch, ()) if _said_at(lowered, i, key)}
+    if any("a" <= ch <= "z" for ch in lowered):
+        found |= {at for at, (key, _, english) in enumerate(_KEYS) if english and _mentions(lowered, key, english)}
     return [(_KEYS[at][0], tuple(_KEYS[at][1].split())) for at in sorted(found)]
 
 

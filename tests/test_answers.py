@@ -56,6 +56,8 @@ def test_everyday_words_said_with_particles_inside_still_find_the_report_term(re
     report's, and it was refused as words the report never uses."""
     assert [key for key, _ in keyed_bridges("去年城里多少人找到了新工作？")] == ["找工作"]
     assert keyed_bridges("找工作难吗") and not keyed_bridges("找到了很多新的工作")  # four fillers: not one phrase
+    assert ("找工作" in [key for key, _ in keyed_bridges("GDP growth, 找到了新工作的人")]  # English beside it too
+            and "gdp" in [key for key, _ in keyed_bridges("GDP growth, 找到了新工作的人")])
     answer = ask(real_index, "去年城里多少人找到了新工作？")
     assert answer.found and "城镇新增就业69.1万人" in answer.text
 
