@@ -23,7 +23,7 @@ from qa.files import file_sha256
 from qa.index import Index
 from qa.lists import find_list
 from qa.onnx_model import model_id_for
-from qa.places import SUFFIX, is_place_name, other_city, other_place, scope_words
+from qa.places import SUFFIX, is_place_name, other_city, other_place, other_province, scope_words
 from qa.query import (
     ASKING,
     DAYS,
@@ -357,11 +357,15 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
     if mode == "hybrid" and (found := find_list(index, query, hits)) is not None:
         return Prepared(query, hits, [], replace(list_answer(query, found), question=raw))
     pool = candidates(index, query, hits, readings)
-    city, names = other_city(query.resolved, report_places(index))
-    if city and mode == "hybrid" and abstain:  # "宁波GDP目标" of Hangzhou's report: only a sentence naming 宁波 answers
-        pool = [c for c in pool if any(n in c.hit.paragraph.text[c.start : c.end] for n in names)]
-        if not pool:
-            return Prepared(query, hits, [], replace(not_found(query, hits, f"关于{city}的内容"), question=raw))
+    # "宁波GDP目标" of Hangzhou's report: only a sentence naming 宁波 answers; "台湾GDP" of Fujian's report: only a
+    # paragraph naming 台湾 (its 台资 sentence follows 闽台融合)
+    places = report_places(index)
+    for (place, names), whole in ((other_city(query.resolved, places), False), (other_province(query.resolved, places), True)):
+        if place and mode == "hybrid" and abstain:
+            pool = [c for c in pool if any(n in (c.hit.paragraph.text if whole else c.hit.paragraph.text[c.start : c.end])
+                                           for n in names)]
+            if not pool:
+                return Prepared(query, hits, [], replace(not_found(query, hits, f"关于{place}的内容"), question=raw))
     return Prepared(query, hits, pool)
 
 

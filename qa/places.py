@@ -21,10 +21,28 @@ SELF_REFERENCES = ("我省", "我市", "我区", "全省", "全市", "全区", "
 
 
 @cache
+def _place_rows() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(line.split("\t")) for line in PLACES_FILE.read_text("utf-8").splitlines() if line and not line.startswith("#"))
+
+
+@cache
 def provinces() -> tuple[tuple[str, str, str], ...]:
     """(full name, short name, English name) of China's province-level places, from qa/data/places.tsv."""
-    rows = [line.split("\t") for line in PLACES_FILE.read_text("utf-8").splitlines() if line and not line.startswith("#")]
-    return tuple((r[0], r[1] if len(r) > 1 else "", r[2] if len(r) > 2 else "") for r in rows)
+    return tuple((r[0], r[1] if len(r) > 1 else "", r[2] if len(r) > 2 else "") for r in _place_rows())
+
+
+@cache
+def abbreviations() -> dict[str, str]:
+    """Each province-level place's full name -> its one-character abbreviations (四川省 -> 川蜀), from
+    qa/data/places.tsv."""
+    return {r[0]: r[3] for r in _place_rows() if len(r) > 3 and r[3]}
+
+
+def joined_names(place: str, places: tuple[str, ...]) -> tuple[str, ...]:
+    """How a report joins another place with its own: 川渝 and 渝川 for 四川省 in 重庆市's report (成渝地区, 川渝共建)."""
+    own = "".join(dict.fromkeys(abbreviations().get(name, "") for p in places for name in names_of(p)))
+    other = abbreviations().get(place, "")
+    return tuple(dict.fromkeys(pair for a in other for o in own if a != o for pair in (a + o, o + a)))
 
 
 @cache
@@ -75,15 +93,40 @@ def names_of(place: str) -> tuple[str, ...]:
 
 
 def other_place(question: str, places: tuple[str, ...], mentioned) -> str:
-    """A province-level place the question names that the reports are not about and never mention
-    (`mentioned(word)` says whether the reports' text has a word); "" if none."""
+    """A province-level place the question names that the reports are not about and never mention, by name or,
+    when the question names the reports' place too, joined with it (川渝); `mentioned(word)` says whether the
+    reports' text has a word. "" if none."""
     own = scope_words(places)
     names, finder = _province_names()
+    # "四川和重庆共建了多少个重点项目" in 重庆市's report, which says 川渝共建: a question naming both places asks about
+    # what they do together, which the report may name by their joined abbreviations
+    both = names_own(question, places)
     for said in dict.fromkeys(_find(question, *finder)):
         full, short = names[said.lower()]
-        if said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short)):
+        if (said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short))
+                and not (both and any(mentioned(pair) for pair in joined_names(full, places)))):
             return full
     return ""
+
+
+def names_own(question: str, places: tuple[str, ...]) -> bool:
+    """Whether the question names one of the reports' own places (重庆, Chongqing)."""
+    lowered = question.lower()
+    return any(name.lower() in lowered for place in places for name in names_of(place))
+
+
+def other_province(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """A province-level place the question names that is not the reports' own, and the names the reports may
+    give it (四川省, 四川, Sichuan, and 川渝 when the question names 重庆 too); ("", ()) if none. The reports
+    mention it (other_place refuses it otherwise), but their own figures do not answer a question about it."""
+    own = scope_words(places)
+    names, finder = _province_names()
+    both = names_own(question, places)
+    for said in dict.fromkeys(_find(question, *finder)):
+        full, _ = names[said.lower()]
+        if said.lower() not in own and full not in own:
+            return full, tuple(w for w in names_of(full) if w.lower() not in own) + (joined_names(full, places) if both else ())
+    return "", ()
 
 
 def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:

@@ -29,6 +29,33 @@ def test_off_topic_junk_and_other_places_are_refused(real_index, question):
     assert answer.text.startswith("报告中没有找到")
 
 
+def test_a_place_the_report_joins_with_its_own_is_asked_about_when_the_question_names_both():
+    """重庆's report never names 四川, only 川渝: a question naming both asks what they do together; one naming
+    四川 alone is still about another place."""
+    from eval.sets import index_for
+
+    chongqing = index_for(["provincial-2026/2026_重庆市_政府工作报告.csv"])  # 川渝共建重点项目555个
+    for question in ("过去五年四川和重庆共建了多少个重点项目？",
+                     "How many key projects did Sichuan and Chongqing build jointly over the past five years?"):
+        answer = ask(chongqing, question)
+        assert answer.found and "555个" in answer.text
+    for question in ("四川去年GDP是多少？", "What was Sichuan's GDP last year?"):
+        answer = ask(chongqing, question)
+        assert not answer.found and answer.text.startswith("报告中没有找到关于四川省的内容")
+
+
+def test_the_report_own_figure_does_not_answer_for_another_place_it_mentions():
+    """Fujian's report speaks of 台湾 (闽台融合), but its GDP is Fujian's: only a paragraph naming the place asked
+    about answers for it."""
+    from eval.sets import index_for
+
+    fujian = index_for(["provincial-2026/2026_福建省_政府工作报告.csv"])
+    answer = ask(fujian, "What was Taiwan's GDP in 2025?")
+    assert not answer.found and answer.text.startswith("报告中没有找到关于台湾省的内容")
+    answer = ask(fujian, "2025年福建实际使用台湾投资多少？")  # 实际使用台资, in the paragraph 闽台融合深入推进
+    assert answer.found and "7.24亿美元" in answer.text
+
+
 def test_a_question_only_about_the_weather_is_refused_even_where_the_report_says_tianqi():
     from eval.sets import index_for
 
