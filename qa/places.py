@@ -96,17 +96,24 @@ def other_place(question: str, places: tuple[str, ...], mentioned) -> str:
     """A province-level place the question names that the reports are not about and never mention, by name or,
     when the question names the reports' place too, joined with it (川渝); `mentioned(word)` says whether the
     reports' text has a word. "" if none."""
-    own = scope_words(places)
-    names, finder = _province_names()
     # "四川和重庆共建了多少个重点项目" in 重庆市's report, which says 川渝共建: a question naming both places asks about
     # what they do together, which the report may name by their joined abbreviations
     both = names_own(question, places)
-    for said in dict.fromkeys(_find(question, *finder)):
-        full, short = names[said.lower()]
-        if (said.lower() not in own and full not in own and not mentioned(full) and not (short and mentioned(short))
+    for full, short in _other_provinces(question, places):
+        if (not mentioned(full) and not (short and mentioned(short))
                 and not (both and any(mentioned(pair) for pair in joined_names(full, places)))):
             return full
     return ""
+
+
+def _other_provinces(question: str, places: tuple[str, ...]):
+    """(full, short) name of each province-level place the question names that is not the reports' own, in order."""
+    own = scope_words(places)
+    names, finder = _province_names()
+    for said in dict.fromkeys(_find(question, *finder)):
+        full, short = names[said.lower()]
+        if said.lower() not in own and full not in own:
+            yield full, short
 
 
 def names_own(question: str, places: tuple[str, ...]) -> bool:
@@ -119,14 +126,11 @@ def other_province(question: str, places: tuple[str, ...]) -> tuple[str, tuple[s
     """A province-level place the question names that is not the reports' own, and the names the reports may
     give it (四川省, 四川, Sichuan, and 川渝 when the question names 重庆 too); ("", ()) if none. The reports
     mention it (other_place refuses it otherwise), but their own figures do not answer a question about it."""
-    own = scope_words(places)
-    names, finder = _province_names()
-    both = names_own(question, places)
-    for said in dict.fromkeys(_find(question, *finder)):
-        full, _ = names[said.lower()]
-        if said.lower() not in own and full not in own:
-            return full, tuple(w for w in names_of(full) if w.lower() not in own) + (joined_names(full, places) if both else ())
-    return "", ()
+    full, _ = next(_other_provinces(question, places), ("", ""))
+    if not full:
+        return "", ()
+    joined = joined_names(full, places) if names_own(question, places) else ()
+    return full, tuple(w for w in names_of(full) if w.lower() not in scope_words(places)) + joined
 
 
 def other_city(question: str, places: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
