@@ -7,9 +7,10 @@ added, rank the candidates. Another logistic regression learns whether the one p
 threshold is the one that, on the same dev questions each scored by models trained without its report, refuses
 the most unanswerable questions while false refusals (their one-standard-error upper bound) stay within
 FALSE_REFUSAL_BUDGET.
-Deterministic: retraining from the repo gives the same weights and metrics on a machine whose model computes the
-same vectors (the scorer records a fingerprint of them, `embeddings`); the int8 model's kernels round differently
-on other processors, and a scorer retrained there differs in its last digits.
+Deterministic: retraining from the repo gives the same weights and metrics on a machine that computes the same
+features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the dev questions'
+features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums behind a cosine,
+differ in their last digits, and a scorer retrained there differs a little.
 """
 
 from __future__ import annotations
@@ -248,11 +249,22 @@ def embedding_fingerprint() -> str:
     return hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).hexdigest()[:16]
 
 
+def features_fingerprint(rows: list[Prepared]) -> str:
+    """sha256 of the training rows' features and labels, to the bit. Two machines whose query vectors match (an
+    Intel and an AMD processor, both with AVX-512) still gave cosines differing in the last float32 digit: LightGBM
+    then moved a few split points by 1e-7, and a question's probability crossed the threshold."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(np.ascontiguousarray(row.features, dtype=np.float64).tobytes())
+        digest.update(np.ascontiguousarray(row.labels, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
 def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Scorer:
     rows = dev_rows(prepared)
     meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
-            "embeddings": embedding_fingerprint(),
+            "embeddings": embedding_fingerprint(), "feature_values": features_fingerprint(rows),
             "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
                      f"trees of {TREES['num_leaves']} leaves, scoring the logistic model's {SHORTLIST} best) plus a "
                      f"sklearn LogisticRegression(C={C}, balanced classes); then a sklearn LogisticRegression(C={C}) "
