@@ -40,7 +40,7 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change",
+    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
@@ -163,7 +163,13 @@ def _reader(index: Index, query: Query):
     cover = coverer(index, query)
     chars = question_chars(index, query)
     asked_chars = frozenset(CJK.findall(_asked_terms(query)[0]))
+    # the question's own characters: with its bridges' report terms as asked too, the scorer gained less (eval/RESULTS.md)
+    resolved_chars = frozenset(CJK.findall(query.resolved))
     asked_sides = _asked_sides(query) if query.wants_figure else ()
+
+    def unasked_share(piece: str) -> float:
+        own = CJK.findall(piece)
+        return (len(own) - sum(map(resolved_chars.__contains__, own))) / len(own) if own else 0.0
 
     def said_share(indicator: str) -> float:
         own = CJK.findall(indicator)
@@ -229,6 +235,9 @@ def _reader(index: Index, query: Query):
             # "进出口增长了多少" is not answered by 进出口总值9356.7亿元: figures, and none a change the extract shows
             "level_for_change": float(query.asks_growth and bool(figures)
                                       and not any(is_change(f, sentence, piece) for f in figures)),
+            # "开工建设的新时代重大标志性工程是哪个" is not answered by 新时代重大标志性工程顺利开工, which only echoes it:
+            # the share of the extract's characters the question does not have
+            "unasked_chars": unasked_share(piece),
         })
         return Reading(extract, tuple(values.values()), values["coverage"])
 

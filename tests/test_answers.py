@@ -260,3 +260,14 @@ def test_a_count_written_before_its_noun_is_not_vetoed_as_another_measure(real_i
     of its own to set against the question's (P2P平台被清理)."""
     answer = ask(real_index, "2020年杭州有多少家P2P平台被清理完毕？")
     assert answer.found and "368家" in answer.text
+
+
+def test_an_english_question_on_a_provinces_gdp_gets_its_level():
+    """"What was Shandong's GDP last year?" was refused (its best sentence read 0.27, under the threshold); with
+    `unasked_chars` beside the other features, the retrained scorer answers it with the level the report gives."""
+    from eval.sets import index_for
+
+    shandong = index_for(["provincial-2026/2026_山东省_政府工作报告.csv"])
+    answer = ask(shandong, "What was Shandong's GDP last year?")
+    assert answer.found and "10.3万亿元" in answer.text
+    assert "10.3万亿元" in answer.citations[0].text
