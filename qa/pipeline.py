@@ -239,7 +239,7 @@ def ask(index: Index, question: str, history=(), mode: str = "hybrid", abstain: 
     if (reply := not_a_question(index, raw)) is not None:
         return reply  # before scoping: a greeting is welcomed to every report
     scope = resolve(index.documents, text, earlier, report, default_report(index),
-                    lambda doc_id, phrase: any(phrase in p.text for p in index.view([doc_id]).paragraphs.values()))
+                    lambda doc_id, phrase: phrase in report_texts(index).get(doc_id, ""))
     if scope.compare:
         return compare(index, question, history, scope, mode, abstain, scorer)
     scorer = scorer or scorer_for(index)
@@ -434,6 +434,17 @@ def off_topic(query: Query) -> str | None:
     # "推荐几只能涨的东北股票吧": besides 股票, only actions and a place; "小区一下雨就积水" names 小区 and 积水 too
     others = [w for w in things_named(strip_period(query.resolved)) if w not in DAYS and w not in off]
     return None if others else min(off)
+
+
+def report_texts(index: Index) -> dict[str, str]:
+    """Each report's paragraphs joined, by report id: whether a report uses a phrase is one substring search."""
+    def joined() -> dict[str, str]:
+        texts: dict[str, list[str]] = {}
+        for paragraph in index.paragraphs.values():
+            texts.setdefault(paragraph.doc_id, []).append(paragraph.text)
+        return {doc_id: "\n".join(parts) for doc_id, parts in texts.items()}
+
+    return index.kept("report_texts", joined)
 
 
 def report_places(index: Index) -> tuple[str, ...]:

@@ -59,8 +59,8 @@ def _said(word: str, text: str, lowered: str) -> bool:
 def named_places(documents: Sequence[dict], text: str, term: Callable[[str], bool] = lambda _: False) -> dict[str, str]:
     """{place: the word the question used} for every indexed place the question names, in the question's order.
 
-    A national word that starts a term the report in scope uses (国家一级博物馆, 全国文明城市: `term` says
-    whether that report's text has it) qualifies a thing of that report; it does not name the country."""
+    A national word that starts a term a report the question may be about uses (国家一级博物馆, 全国文明城市: `term`
+    says whether such a report's text has it) qualifies a thing of that report; it does not name the country."""
     text = normalize(text)
     lowered = text.lower()
     found: dict[str, tuple[int, str]] = {}
@@ -123,7 +123,11 @@ def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (
     if len(documents) == 1:
         return Scope((ids[0],), "only")
     fallback = chosen if chosen in ids else default if default in ids else None
-    term = (lambda phrase: uses(fallback, phrase)) if fallback else (lambda _: False)
+    # whose terms a national word may open (国家级, 全国首家): the report chosen's; with none chosen, any report's but
+    # the country's, as the question may be about any of them (the bundled one alone sent "国家物流枢纽…" of a
+    # province to the country's report)
+    speaking = [chosen] if chosen in ids else [d["id"] for d in documents if d.get("place") != NATIONAL]
+    term = lambda phrase: any(uses(report, phrase) for report in speaking)  # noqa: E731
     named = named_places(documents, question, term)
     reason, every = "place", EVERY_REPORT.search(question)
     if not named and not every:

@@ -70,6 +70,15 @@ def test_with_no_place_named_and_no_report_chosen_the_report_that_says_it_answer
 
 
 @needs_shared
+def test_with_no_report_chosen_a_national_word_opening_a_provincial_term_does_not_pick_the_country(corpus):
+    # 国家考古遗址公园 is a kind of park, not the country: only Shandong's report names 大汶口's (the bundled report
+    # alone, lacking the term, sent the question to the country's report)
+    answer = ask(corpus, "大汶口国家考古遗址公园有什么进展？")
+    assert from_one_report(answer, SHANDONG) and cited(answer, "大汶口国家考古遗址公园挂牌")
+    assert from_one_report(ask(corpus, "国家今年的赤字率是多少？"), NATIONAL)  # 国家今 is no term: the country
+
+
+@needs_shared
 def test_with_no_place_named_the_chosen_report_answers_and_relative_years_are_its_own(corpus):
     default = ask(corpus, "去年网络零售额多少？")  # none chosen: the bundled report's answer is the most probable
     assert from_one_report(default, HANGZHOU) and cited(default, "8992亿元") and default.period == "2020年实绩"
