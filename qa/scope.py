@@ -127,7 +127,7 @@ def resolve(documents: Sequence[dict], question: str, history: Sequence[str] = (
     # the country's, as the question may be about any of them (the bundled one alone sent "国家物流枢纽…" of a
     # province to the country's report)
     speaking = [chosen] if chosen in ids else [d["id"] for d in documents if d.get("place") != NATIONAL]
-    term = lambda phrase: any(uses(report, phrase) for report in speaking)  # noqa: E731
+    term = lambda phrase: any(uses(report, phrase) for report in speaking)
     named = named_places(documents, question, term)
     reason, every = "place", EVERY_REPORT.search(question)
     if not named and not every:
