@@ -98,8 +98,11 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
                 continue
             if wanted is None and not _speaks_of(query, text[a : match.end()]):
                 continue
-            items = _inline(paragraph, match.end(), count) or (
-                _sections(index, order, paragraph, count) if match.end() >= b - 1 else [])
+            # sub-sections follow an announcement that closes its paragraph or is its section's own title ("（二）…持续
+            # 提升“五个中心”能级。"); one inside the body ("打造粮食、蔗糖…6个千亿级特色农业产业。" and more sentences)
+            # has named its items already, or names them in the sentences after
+            closes = match.end() >= b - 1 and (not text[b:].strip() or _titles(paragraph, text[a:b]))
+            items = _inline(paragraph, match.end(), count) or (_sections(index, order, paragraph, count) if closes else [])
             if len(items) == count:
                 return ReportList(paragraph, (a, match.end()), tuple(items))
         # no count announced: "明确了今后五年的发展目标：一是…，二是…" gives as many items as it numbers
@@ -108,6 +111,12 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
                 and (wanted == len(items) or wanted is None and _speaks_of(query, text[a : colon + 1])):
             return ReportList(paragraph, (a, colon + 1), tuple(items))
     return None
+
+
+def _titles(paragraph: Paragraph, sentence: str) -> bool:
+    """Whether the sentence is the title of the paragraph's own section."""
+    title = paragraph.heading_path[-1] if paragraph.heading_path else ""
+    return bool(title) and sentence.strip().rstrip("。：:").startswith(title.rstrip("。：:"))
 
 
 def _speaks_of(query: Query, sentence: str) -> bool:

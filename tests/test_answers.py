@@ -250,6 +250,29 @@ def test_a_clause_that_leaves_out_what_was_asked_takes_the_clause_before_it(real
     assert answer.found and "城西科创大走廊" in answer.text and answer.text in answer.citations[0].text
 
 
+@pytest.mark.parametrize(("report", "question", "said"), [
+    # "…京津塘高速改扩建顺利推进，第三条入津特高压项目开工。" sits inside a paragraph of the review: the sub-sections
+    # after that paragraph are not its items
+    ("provincial-2026/2026_天津市_政府工作报告.csv", "天津顺利推进了哪些铁路和高速公路项目？", "津潍高铁"),
+    ("provincial-2026/2026_上海市_政府工作报告.csv", "进博会的四大平台是哪些？", "进博会四大平台"),
+])
+def test_a_count_inside_a_paragraph_does_not_announce_the_sections_after_it(report, question, said):
+    from eval.sets import index_for
+
+    answer = ask(index_for([report]), question)
+    assert said in answer.text and "（一）" not in answer.text
+
+
+def test_a_section_title_announcing_a_count_is_answered_with_its_sub_sections():
+    """"（二）着力加强核心功能建设，持续提升“五个中心”能级。": the title opens a paragraph that goes on, and the five
+    sub-sections under it are the items."""
+    from eval.sets import index_for
+
+    answer = ask(index_for(["provincial-2026/2026_上海市_政府工作报告.csv"]), "上海要提升能级的五个中心是哪几个？")
+    items = answer.text.split("；")
+    assert answer.found and len(items) == 5 and "深化国际金融中心建设" in items
+
+
 def test_a_list_of_another_length_is_not_read_out_in_its_place(real_index):
     answer = ask(real_index, "“十四五”时期要重点抓好哪五个方面的工作？")
     assert len(answer.text.split("；")) != 9
