@@ -28,6 +28,8 @@ LATEST = re.compile(r"现在|目前|当前|眼下|如今|\b(?:now|currently|at p
 ACTUAL = re.compile(r"实际(?!使用|利用)|实现了|完成了|做到了|达到了|\bactual(?:ly)?\b", re.IGNORECASE)
 BASELINE_BEFORE = re.compile(r"(?:比|较|相比|相较|than|since|compared (?:with|to))\s*$", re.IGNORECASE)
 BASELINE_AFTER = re.compile(r"年?(?:相比|相较)")  # "与2020年相比"
+PLANNED = re.compile(rf"(?:{PLAN.pattern})(?:末|初|期间|时期|以来)?", re.IGNORECASE)  # a plan period as said
+PLAN_BASELINE_AFTER = re.compile(r"(?:时期|期间|末|同期)?(?:相比|相较|比)")  # after 跟/与: "跟十三五时期比"
 SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
 OFF_TOPIC_FILE = Path(__file__).parent / "data" / "offtopic.txt"
 DAYS = frozenset(["今天", "明天", "后天", "昨天", "今晚", "明早", "周末"])  # when, not what: 明天天气
@@ -98,7 +100,7 @@ class Query:
 
 def find_years(text: str, doc_year: int | None) -> tuple[int, int] | None:
     """The span of years a question asks about. Example: "十三五期间" -> (2016, 2020)."""
-    if plan := PLAN.search(text):
+    if plan := next((m for m in PLAN.finditer(text) if not _is_baseline_plan(text, m)), None):
         number = 10 + NUMERALS.index(plan.group(1)) if plan.group(1) else int(plan.group(2))
         return plan_years(number)
     if years := [int(m.group(1)) for m in YEAR.finditer(text) if not _is_baseline(text, m)]:
@@ -123,10 +125,18 @@ def _is_baseline(text: str, year: re.Match) -> bool:
     return BASELINE_BEFORE.search(text[: year.start()]) is not None or BASELINE_AFTER.match(text, year.end()) is not None
 
 
-def strip_period(text: str) -> str:
-    """The question without its period words: what remains is the topic and how it is asked."""
+def _is_baseline_plan(text: str, plan: re.Match) -> bool:
+    """A plan period the question compares with: "比“十三五”时期高多少", "跟十三五时期比"."""
+    before, after = text[: plan.start()].rstrip("“\"「 "), text[plan.end() :].lstrip("”\"」 ")
+    return BASELINE_BEFORE.search(before) is not None or before.endswith(("跟", "与", "和", "同")) and (
+        PLAN_BASELINE_AFTER.match(after) is not None)
+
+
+def strip_period(text: str, baselines: bool = False) -> str:
+    """The question without its period words: what remains is the topic and how it is asked. `baselines`: keep a
+    plan it compares with ("比十三五时期高多少" asks for the sentence that names 十三五)."""
     text = re.sub(r"[“”\"]", "", text)
-    text = re.sub(f"(?:{PLAN.pattern})(末|初|期间|时期|以来)?", "", text, flags=re.IGNORECASE)
+    text = PLANNED.sub(lambda m: m.group(0) if baselines and _is_baseline_plan(m.string, m) else "", text)
     text = re.sub(r"(?<!\d)(?:19|20)\d\d(年度|年底|年末|年初|年)?(?!\d)", "", text)
     text = PAST_FIVE.sub("", NEXT_FIVE.sub("", LATEST.sub("", text)))
     for phrase in RELATIVE_YEARS:
@@ -148,8 +158,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     asked = as_asked(question)
     previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
-    new_words = _drop_followup_opening(strip_period(asked))
-    own_topic = [t for t in content_tokens(new_words)
+    new_words = _drop_followup_opening(strip_period(asked, baselines=True))
+    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
                  if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
     knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic)  # a word of its own the report uses
     is_followup = previous is not None and (
@@ -160,7 +170,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     )
     resolved = asked
     if is_followup:
-        before = strip_period(previous.resolved)
+        before = strip_period(previous.resolved, baselines=True)
         if not (topic_text := _swapped(before, new_words, own_topic)):  # "农村的呢？" after "城市低保标准…"
             # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
             # "那整个十五五期间呢" (整个: no word of the report)
@@ -177,7 +187,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     bridges = terms_of(found)
     searched = tokenize(resolved + " " + bridges)
     tokens = [_known_part(t, vocabulary) for t in searched]
-    words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved))]
+    # a follow-up's own words are all it adds to what it carries: a plan it compares with is one of them
+    words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved, baselines=is_followup))]
     return Query(
         asked=asked,
         resolved=resolved,
@@ -271,7 +282,8 @@ def _known_part(token: str, vocabulary: Container[str]) -> str:
 
 def _period_words(text: str) -> str:
     """The words of a question that name its period, e.g. "2020年" or "十四五"."""
-    found = [m.group(0) for m in PLAN.finditer(text)] + [m.group(0) + "年" for m in YEAR.finditer(text)]
+    found = [m.group(0) for m in PLAN.finditer(text) if not _is_baseline_plan(text, m)]
+    found += [m.group(0) + "年" for m in YEAR.finditer(text)]
     found += [m.group(0) for m in PAST_FIVE.finditer(text)] + [m.group(0) for m in NEXT_FIVE.finditer(text)]
     found += [p for p in RELATIVE_YEARS if p in text.lower() and f"比{p}" not in text]
     return " ".join(dict.fromkeys(w.replace("年年", "年") for w in found))

@@ -124,6 +124,24 @@ def test_a_year_compared_with_is_not_the_year_asked_about(question):
     assert answer.found and "58.3%" in answer.text  # "比2020年分别下降65.3%、58.3%", in a report of 2026
 
 
+@pytest.mark.parametrize(("report", "question", "history", "said"), [
+    ("provincial-2026/2026_江苏省_政府工作报告.csv", "江苏PM2.5年均浓度比“十三五”末改善了多少？", [], "16.5%"),
+    ("provincial-2026/2026_湖南省_政府工作报告.csv", "湖南地方一般公共预算收入累计比十三五增长了多少？", [], "16.3%"),
+    # a follow-up keeps the period asked before, and the plan compared with stays in what it asks about
+    ("provincial-2026/2026_江西省_政府工作报告.csv", "跟十三五同期比下降了多少？",
+     ["“十四五”时期江西生产安全事故死亡人数怎么样？"], "53.06%"),
+    ("provincial-2026/2026_湖南省_政府工作报告.csv", "较“十三五”增长了多少？",
+     ["“十四五”期间湖南地方一般公共预算收入累计多少？"], "16.3%"),
+])
+def test_a_plan_compared_with_is_not_the_period_asked_about(report, question, history, said):
+    """"比“十三五”时期…" in a report of 2026: the question asks about the plan just ended, which the report reviews,
+    and was refused as asking about 2016–2020."""
+    from eval.sets import index_for
+
+    answer = ask(index_for([report]), question, [(h, "") for h in history])
+    assert answer.found and said in answer.text and "十三五" in answer.text
+
+
 def test_a_measure_named_with_shiji_does_not_ask_for_results():
     from eval.sets import index_for
 
