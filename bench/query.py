@@ -26,18 +26,11 @@ def w_query(a: dict) -> dict:
     from qa.pipeline import embedder_for, load_index
     from qa.settings import Settings
 
-    if a.get("cache_tokens"):  # what-if: answer.coverage tokenizing each report sentence once, not per question
-        from functools import lru_cache
-
-        from qa import answer, tokens
-
-        cached = lru_cache(maxsize=65536)(lambda text: tuple(tokens.tokenize(text)))
-        answer.tokenize = lambda text: list(cached(text))
     index = load_index(settings=Settings.from_env(threads=a["threads"]))
     embedder_for(index)
     items = sample_items(limit=a.get("limit"))
     out = {"backend": index.settings.backend, "torch_imported": "torch" in sys.modules,
-           "threads": a["threads"], "cache_tokens": bool(a.get("cache_tokens")), "questions": len(items), "stages": stage_times(index, items),
+           "threads": a["threads"], "questions": len(items), "stages": stage_times(index, items),
            "loadavg": os.getloadavg()[0]}
     if a.get("profile"):
         try:
@@ -102,7 +95,6 @@ def run(quick: bool) -> dict:
     runs = [worker(MODULE, "query", {"threads": 1, "limit": 40 if quick else None, "profile": True,
                              "profile_n": 30 if quick else 80})]
     runs.append(worker(MODULE, "query", {"threads": 2, "limit": 20 if quick else 60}))
-    runs.append(worker(MODULE, "query", {"threads": 1, "limit": 40 if quick else None, "cache_tokens": True}))
     return {"runs": runs}
 
 
@@ -113,10 +105,8 @@ def render(res: dict) -> str:
              ("ask", "whole `ask`")]
     for run in res["runs"]:
         s = run["stages"]
-        what_if = (" — **what-if: qa.answer.tokenize cached per sentence (lru_cache), not the shipped code**"
-                   if run.get("cache_tokens") else "")
         backend = f"backend {run['backend']} (torch imported: {run['torch_imported']}), " if "backend" in run else ""
-        out.append(f"{backend}threads = {run['threads']}, {run['questions']} questions, load avg {run['loadavg']:.1f}{what_if}:\n")
+        out.append(f"{backend}threads = {run['threads']}, {run['questions']} questions, load avg {run['loadavg']:.1f}:\n")
         out.append(table(["stage", "p50 ms", "p95 ms"], [[label, ms(s[k]["p50"]), ms(s[k]["p95"])] for k, label in names]))
         out.append(f"\nask / embedding: ratio of medians **{s['ask']['p50'] / s['embed']['p50']:.2f}**, "
                    f"median per-question ratio {s['ratio']['p50']:.2f} (goal ≤ 1.3)\n")
