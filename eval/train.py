@@ -130,13 +130,13 @@ def _logistic(X: np.ndarray, y: np.ndarray, C: float, balanced: bool = False, cl
     return Linear(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), clip)
 
 
-def _ranker(rows: list[Prepared]) -> Ranker:
+def _ranker(rows: list[Prepared], seed: int = 0) -> Ranker:
     """Whether each candidate is right, as log-odds (so the best one's score also tells the answerability model how
-    right it looks): trees and a logistic regression (balanced classes), added."""
+    right it looks): trees (bagged with this seed) and a logistic regression (balanced classes), added."""
     from lightgbm import LGBMClassifier
 
     X, y = np.vstack([relative(r.features) for r in rows]), np.concatenate([r.labels for r in rows])
-    trees = LGBMClassifier(**TREES).fit(X, y)
+    trees = LGBMClassifier(**dict(TREES, random_state=seed)).fit(X, y)
     return Ranker(Trees.from_text(trees.booster_.model_to_string()), _logistic(X, y, C, balanced=True))
 
 
@@ -151,9 +151,10 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
     return fit_held_out(rows, meta)[0]
 
 
-def fit_held_out(rows: list[Prepared], meta: dict | None = None) -> tuple[Scorer, dict[str, Scorer]]:
+def fit_held_out(rows: list[Prepared], meta: dict | None = None, seed: int = 0) -> tuple[Scorer, dict[str, Scorer]]:
     """`fit`'s scorer, and by report the models it fitted without that report, at a threshold chosen on the other
     reports' questions: each report's questions decided by them are the leave-one-report-out view (`python -m eval`).
+    `seed` bags the trees (0: the committed scorer's); `python -m eval.quick --seeds` compares several.
 
     Not quite a scorer trained from scratch without the report (its models were, its questions chose no threshold;
     but the report's questions shaped the rankers that picked the others' training rows): that would fit a whole
@@ -161,9 +162,10 @@ def fit_held_out(rows: list[Prepared], meta: dict | None = None) -> tuple[Scorer
     0.002 (eval/RESULTS.md)."""
     pooled = [r for r in rows if len(r.features) and r.early is None]
     reports = sorted({r.report for r in rows})
-    ranker = _ranker(pooled)
+    ranker = _ranker(pooled, seed)
     # with one report there is none to hold out: its questions are ranked by the ranker trained on them
-    rankers = {report: _ranker([r for r in pooled if r.report != report]) for report in reports} if len(reports) > 1 else {}
+    rankers = ({report: _ranker([r for r in pooled if r.report != report], seed) for report in reports}
+               if len(reports) > 1 else {})
     picks = {id(r): pick(rankers.get(r.report, ranker), r.features) for r in pooled}
     scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
     if not rankers:

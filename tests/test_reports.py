@@ -134,6 +134,30 @@ def test_retraining_from_the_repo_reproduces_the_committed_scorer():
     assert same >= 0.99
 
 
+@needs_shared
+def test_the_quick_views_train_once_a_tree_seed_and_at_fixed_thresholds():
+    """`python -m eval.quick --seeds 0,1 --at 0.3`: one retraining is one draw of bagged trees, so a change is judged
+    over several seeds, and at fixed thresholds; seed 0 is the committed scorer's."""
+    from eval.quick import views
+    from eval.sets import load_sets
+    from eval.train import dev_rows, fit_held_out, prepare_all
+
+    sets = [s for s in load_sets() if s.report in (NATIONAL, "hangzhou-2021-government-work-report.txt")]
+    assert len(sets) == 2
+    rows = prepare_all(sets, progress=lambda _: None)
+    dev = dev_rows(rows)
+    default, _ = fit_held_out(dev)
+    zero, _ = fit_held_out(dev, seed=0)
+    one, _ = fit_held_out(dev, seed=1)
+    assert zero.ranker.trees.lines == default.ranker.trees.lines
+    assert one.ranker.trees.lines != zero.ranker.trees.lines
+    seen = views(rows, {}, seed=1, at=(0.3,))
+    assert seen["threshold"] == one.threshold
+    assert {"left-out, dev questions", "left-out, test questions", "left-out at 0.30"} <= set(seen)
+    at = seen["left-out at 0.30"]
+    assert at["n"] == sum(len(r) for r in rows.values()) and 0 < at["grounded_accuracy"] <= 1
+
+
 FUJIAN = "provincial-2026/2026_福建省_政府工作报告.csv"
 
 
