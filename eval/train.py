@@ -46,9 +46,9 @@ from qa.scorer import (
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of the logistic regressions
 # The ranker's trees: small and many, each fit on a sample of rows and features (set once, not swept).
-# Deterministic on one thread: retraining gives the same model text.
+# Deterministic on one thread: retraining gives the same model text. The samples' seed is `_ranker`'s (0 committed).
 TREES = {"objective": "binary", "n_estimators": 200, "learning_rate": 0.05, "num_leaves": 15, "min_child_samples": 20,
-         "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0, "random_state": 0,
+         "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0,
          "n_jobs": 1, "deterministic": True, "force_col_wise": True, "verbose": -1}
 # The answerability model sees one row a question (a few hundred): a feature seldom far from its mean there (a rare
 # flag, a ratio nearly always 1) would stand many deviations away when it moves; clipped, one such value cannot
