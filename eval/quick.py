@@ -1,9 +1,9 @@
 """`python -m eval.quick`: the scorer's views in 1.5–4 minutes, for trying a change before the full eval.
 
-`python -m eval` takes 8–9 minutes on 2 cores: it asks every question with the pipeline and the baselines, on each report's
-index and on one shared index. This prepares every question once (retrieval, rules, candidates: what a change to
-the pipeline changes), keeps that in a cache keyed by the code, the data and the question sets, then trains the
-scorer as `python -m eval.train` does and prints dev, test, the unseen reports, and the left-out view as
+`python -m eval` takes 8–9 minutes on 2 cores: it asks every question with the pipeline and the baselines, on each
+report's index and on one shared index. This prepares every question once (retrieval, rules, candidates: what a
+change to the pipeline changes), keeps that in a cache keyed by the code, the data and the question sets, then trains
+the scorer as `python -m eval.train` does and prints dev, test, the unseen reports, and the left-out view as
 `python -m eval` computes it (`fit_held_out`: each report's questions decided by the models fitted without it, at a
 threshold chosen on the other reports' questions): the same numbers as the eval's. Nothing is written to qa/data:
 decide on dev and left-out, then retrain and run the eval.
@@ -122,7 +122,8 @@ def main(argv=None) -> int:
         by_seed = [run[name] for run in runs]
         line = " | ".join(_three(m) for m in by_seed)
         if len(runs) > 1:
-            mean = {k: sum(m[k] for m in by_seed) / len(by_seed) for k in ("grounded_accuracy", "abstention", "false_refusal")}
+            mean = {k: sum(m[k] for m in by_seed) / len(by_seed)
+                    for k in ("grounded_accuracy", "abstention", "false_refusal")}
             line += f" | mean {_three(mean)}"
         print(f"  {name}: {line} ({by_seed[0]['n']} questions)")
     print(f"{time.perf_counter() - began:.0f} s")
