@@ -41,10 +41,12 @@ FEATURES = (
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
     "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
+    "cosine_z",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
-# (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md)
-ANSWER_ONLY = ("change_unasked",)
+# (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
+# one fed "cosine_z" put short sentences that read close first, 经济总量… before the GDP's figure)
+ANSWER_ONLY = ("change_unasked", "cosine_z")
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
 REACHES = re.compile(r"[到至]|达|突破|超过")
@@ -125,8 +127,9 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
     out = []
     for (rank, hit, a, b, cosine), sentence in zip(rows, read):
+        cosine_z = (cosine - hit.dense_mean) / hit.dense_sd if hit.dense_sd else 0.0
         ranked = (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense, hit.score / top_score,
-                  hit.bm25 / top_bm25, 1.0 / (rank + 1))
+                  hit.bm25 / top_bm25, 1.0 / (rank + 1), cosine_z)
         for reading in sentence:
             features = list(reading.features)
             for slot, value in zip(_ASKED_SLOTS, asked):
@@ -140,7 +143,8 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
 _UNSET = dict.fromkeys(FEATURES, 0.0)
 # the features not of a sentence alone, set once its rank is known: of the question, and of the ranking
 _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "followup", "best_cosine", "best_coverage"))
-_RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank"))
+_RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank",
+                                                     "cosine_z"))
 
 
 def read_ahead(chunks, readings: Readings, until: float) -> None:

@@ -44,6 +44,10 @@ class Hit:
     dense: float  # cosine similarity, 0 when not among the dense candidates
     bm25: float
     sentence_dense: tuple[float, ...] = ()  # cosine of the question with each sentence of the chunk
+    # the mean and spread of the dense candidates' cosines: how far a sentence stands out from the report's best
+    # matches, on the question's own scale (the band cosines crowd into moves from question to question)
+    dense_mean: float = 0.0
+    dense_sd: float = 0.0
 
 
 def period_fit(period: Period, years: tuple[int, int] | None) -> float:
@@ -145,9 +149,12 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
     lexical_part = lexical_part if lexical_part is not None else lexical(index, query, mode)
     dense_scores = np.zeros(len(index.chunks), dtype=np.float32)
     fused = lexical_part.fused.copy()
+    spread = (0.0, 0.0)
     if mode in ("hybrid", "dense") and query_vector is not None:
         rows, scores = index.search_dense(query_vector, CANDIDATES)
         dense_scores[rows] = scores
+        if len(rows) > 1:
+            spread = (float(scores.mean()), float(scores.std()))
         if len(rows):  # cosines of one model crowd into a narrow band: stretch them to 0..1
             low, high = float(scores.min()), float(scores.max())
             fused[rows] += DENSE_WEIGHT * ((scores - low) / (high - low) if high > low else np.ones(len(rows)))
@@ -166,6 +173,8 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
             bm25=float(lexical_part.bm25[row]),
             sentence_dense=tuple(index.sentence_scores(index.chunks[row], query_vector).tolist())
             if index.sentence_vectors is not None and query_vector is not None else (),
+            dense_mean=spread[0],
+            dense_sd=spread[1],
         )
         for row in order
     ]
