@@ -1,6 +1,6 @@
 """`python -m eval.quick`: the scorer's views in 1.5–4 minutes, for trying a change before the full eval.
 
-`python -m eval` takes 8–9 minutes on 2 cores: it asks every question with the pipeline and the baselines, on each
+`python -m eval` takes 8–10 minutes on 2 cores: it asks every question with the pipeline and the baselines, on each
 report's index and on one shared index. This prepares every question once (retrieval, rules, candidates: what a
 change to the pipeline changes), keeps that in a cache keyed by the code, the data and the question sets, then trains
 the scorer as `python -m eval.train` does and prints dev, test, the unseen reports, and the left-out view as
