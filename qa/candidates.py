@@ -203,7 +203,7 @@ def _reader(index: Index, query: Query):
         piece = paragraph.text[extract[0] : extract[1]]
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
-        end_level = _end_level(query, own, sentence, figures)  # the sentence's own time is the year asked
+        end_level = _end_level(query, own, sentence, piece, figures)  # the sentence's own time is the year asked
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
         values.update(said)
         values.update({
@@ -284,10 +284,12 @@ def _names_other_year(query: Query, text: str) -> bool:
     return any(not query.years[0] <= y <= query.years[1] for y in _years_named(text))
 
 
-def _end_level(query: Query, period: Period, sentence: str, figures) -> bool:
-    """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year."""
+def _end_level(query: Query, period: Period, sentence: str, piece: str, figures) -> bool:
+    """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year. The verb
+    reaching it is in the extract (`piece`): in "经济总量连续跨过3个万亿元大关，占全国比重…提升至7.4%" the first
+    clause's 3个 reaches nothing."""
     return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
-                and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(sentence))
+                and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(piece))
 
 
 def _unknown_share(index: Index, query: Query) -> float:
