@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import contains_any
+from eval.metrics import grounded
 from eval.sets import QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
 from qa.scorer import (
@@ -75,8 +75,7 @@ def prepare_set(question_set: QuestionSet, index, items: list[dict] | None = Non
     for item in items if items is not None else question_set.items:
         p = prepare(index, item["question"], tuple(item["history"]))
         texts = [(c.text, c.hit.paragraph.text) for c in p.pool]
-        labels = np.array([float(bool(item["answers"]) and contains_any(t, item["answers"]) and
-                                 contains_any(para, item["evidence"])) for t, para in texts])
+        labels = np.array([float(grounded(True, t, para, item["answers"], item["evidence"])) for t, para in texts])
         features = np.array([c.features for c in p.pool], dtype=float).reshape(len(p.pool), len(FEATURES))
         rows.append(Prepared(item, question_set.report, p.early, features, labels, texts))
     return rows
@@ -105,14 +104,14 @@ def score_pairs(scored: list[tuple[Prepared, Scorer]], chosen: list[tuple[int, f
     decided = list(zip(scored, chosen or [None] * len(scored)))
     answerable = [(r, s, c) for (r, s), c in decided if r.item["answers"]]
     unanswerable = [(r, s, c) for (r, s), c in decided if not r.item["answers"]]
-    grounded = refused = abstained = 0
+    right = refused = abstained = 0
     for row, scorer, picked in answerable:
         found, text, paragraph, _ = decide(row, scorer, picked)
         refused += not found
-        grounded += found and contains_any(text, row.item["answers"]) and contains_any(paragraph, row.item["evidence"])
+        right += grounded(found, text, paragraph, row.item["answers"], row.item["evidence"])
     for row, scorer, picked in unanswerable:
         abstained += not decide(row, scorer, picked)[0]
-    return {"n": len(scored), "grounded_accuracy": grounded / max(len(answerable), 1),
+    return {"n": len(scored), "grounded_accuracy": right / max(len(answerable), 1),
             "abstention": abstained / max(len(unanswerable), 1), "false_refusal": refused / max(len(answerable), 1)}
 
 
@@ -207,8 +206,7 @@ def _with_threshold(scorer: Scorer, scored: list[tuple[Prepared, Scorer]],
         found, text, paragraph, probability = decide(row, replace(s, threshold=0.0), picked)
         if row.early is not None or not found:
             continue
-        answered_right = bool(row.item["answers"]) and contains_any(text, row.item["answers"]) and contains_any(
-            paragraph, row.item["evidence"])
+        answered_right = grounded(found, text, paragraph, row.item["answers"], row.item["evidence"])
         if answered_right or not row.item["answers"]:
             odds.append(probability)
             right.append(int(answered_right))
