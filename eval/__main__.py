@@ -86,8 +86,8 @@ def _single_file(args, thresholds: dict, began: float) -> int:
 
 
 def _all_reports(args, thresholds: dict, began: float) -> int:
-    from eval.sets import index_for, load_sets
-    from eval.train import dev_rows, fit_held_out, prepare_set, score
+    from eval.sets import SCORED, index_for, load_sets
+    from eval.train import fit_held_out, prepare_set, score, training_rows
 
     sets = load_sets(args.sets)
     if not sets:
@@ -96,7 +96,7 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     per_set, prepared, records_out, latencies = {}, {}, {}, []
     for question_set in sets:
         index = index_for([question_set.report])
-        items = list(question_set.items)
+        items = question_set.split(*SCORED)  # train questions are only prepared, to train the left-out models
         kinds = Counter(i["kind"] for i in items)
         print(f"\n## {question_set.name}: {len(items)} questions ({', '.join(f'{k} {n}' for k, n in kinds.items())})")
         results = {}
@@ -117,7 +117,8 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
 
     # each report's questions decided by the models fitted without it, at a threshold its questions did not choose
     # (eval.train.fit_held_out); a report with no dev questions was never trained on: the pooled scorer is held out
-    pooled_scorer, without = fit_held_out(dev_rows(prepared))
+    pooled_scorer, without = fit_held_out(training_rows(prepared))
+    prepared = {name: [r for r in rows if r.item["split"] in SCORED] for name, rows in prepared.items()}
     loro = {name: score(rows, without.get(sets_by_name[name].report, pooled_scorer)) for name, rows in prepared.items()}
 
     pooled = {split: summarise([r for rows in records_out.values() for r in rows if r["split"] == split])
@@ -150,7 +151,7 @@ def _shared_index(sets, per_set: dict, pooled: dict) -> dict:
     """Every report's questions again, on one index of all the reports, each asked with its report chosen
     (as in the app): what sharing an index costs, and how many answers cite a report not asked about; and its test
     questions with no report chosen (as `qa ask` on a corpus), reported, not gated."""
-    from eval.sets import index_for, report_path
+    from eval.sets import SCORED, index_for, report_path
     from eval.systems import PipelineSystem
     from qa.files import file_sha256
 
@@ -160,8 +161,9 @@ def _shared_index(sets, per_set: dict, pooled: dict) -> dict:
     per_report, all_records, unchosen_records, cross = {}, [], [], 0
     for question_set in sets:
         doc_id = by_hash[file_sha256(report_path(question_set.report))]
-        records = run_system(PipelineSystem(index, "hybrid", "pipeline", report=doc_id), list(question_set.items), index)
-        for record, item in zip(records, question_set.items):
+        items = question_set.split(*SCORED)
+        records = run_system(PipelineSystem(index, "hybrid", "pipeline", report=doc_id), items, index)
+        for record, item in zip(records, items):
             record["split"] = item["split"]
             cited = record["cited_id"].split("#")[0]
             # a question naming another place whose report the index holds is answered from it, by design

@@ -62,15 +62,17 @@ def prepared(sets_dir: Path, unseen_dir: Path) -> tuple[dict, dict]:
 
 
 def views(rows: dict, unseen: dict, seed: int = 0, at: tuple[float, ...] = ()) -> dict:
-    """The scorer trained on every dev question (its trees bagged with `seed`), and what it (and its held-out
-    models) give on each view; for each threshold of `at`, the left-out and unseen views at that threshold."""
+    """The scorer trained on every dev and train question (its trees bagged with `seed`), and what it (and its
+    held-out models) give on each view of the dev and test questions; for each threshold of `at`, the left-out and
+    unseen views at that threshold."""
     from dataclasses import replace
 
-    from eval.train import dev_rows, fit_held_out, score, score_pairs
+    from eval.sets import SCORED
+    from eval.train import fit_held_out, score, score_pairs, training_rows
 
-    dev = dev_rows(rows)
-    scorer, without = fit_held_out(dev, seed=seed)
-    every = [r for rs in rows.values() for r in rs]
+    scorer, without = fit_held_out(training_rows(rows), seed=seed)
+    every = [r for rs in rows.values() for r in rs if r.item["split"] in SCORED]
+    dev = [r for r in every if r.item["split"] == "dev"]
     # a report with no dev questions was never trained on: the pooled scorer is already held out from it
     held_out = [(r, without.get(r.report, scorer)) for r in every]
     out = {"threshold": scorer.threshold, "dev": score(dev, scorer),

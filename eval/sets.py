@@ -1,7 +1,11 @@
-"""Question sets for many reports, their dev/test splits, and one index per report (built once, cached).
+"""Question sets for many reports, their splits, and one index per report (built once, cached).
 
 `eval/qa.jsonl` is the bundled Hangzhou report's dev set (the rules were tuned on it); every file in
-`eval/sets/` names its report (a path under ../shared/data) and splits each question into dev or test.
+`eval/sets/` names its report (a path under ../shared/data) and puts each question in a split:
+- dev: trains the scorer and chooses its refusal threshold;
+- test: only ever scored;
+- train (the `…d.jsonl` files): trains the scorer, never scored, never chooses the threshold. Written to stress the
+  hard cases (near-miss unanswerables, paraphrases), their mix is not a user's, so where to refuse is not theirs to say.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from eval.runner import EvalError, load_questions
 from qa.settings import PROJECT_ROOT, Settings
 
 SETS_DIR = PROJECT_ROOT / "eval" / "sets"
+SPLITS = ("dev", "test", "train")
+SCORED = ("dev", "test")  # the splits the eval reports; train questions only train
 BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
 BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
 # Code whose change changes what an index holds: a cached index built by other code is rebuilt.
@@ -33,8 +39,8 @@ class QuestionSet:
     report: str  # path under shared/data
     items: tuple[dict, ...]  # load_questions rows, each with "split"
 
-    def split(self, name: str) -> list[dict]:
-        return [i for i in self.items if i["split"] == name]
+    def split(self, *names: str) -> list[dict]:
+        return [i for i in self.items if i["split"] in names]
 
 
 def load_sets(directory: Path = SETS_DIR, bundled_dev: Path | None = BUNDLED_DEV) -> list[QuestionSet]:
@@ -44,8 +50,9 @@ def load_sets(directory: Path = SETS_DIR, bundled_dev: Path | None = BUNDLED_DEV
     for path in sorted(Path(directory).glob("*.jsonl")):
         for item in load_questions(path):
             report = item.get("report")
-            if not isinstance(report, str) or item.get("split") not in ("dev", "test"):
-                raise EvalError(f"{path}: question {item['id']} needs a `report` path and a `split` of dev or test")
+            if not isinstance(report, str) or item.get("split") not in SPLITS:
+                raise EvalError(f"{path}: question {item['id']} needs a `report` path and a `split` of "
+                                "dev, test or train")
             by_report.setdefault(report, []).append(item)
             names.setdefault(report, path.stem)
     if bundled_dev is not None and Path(bundled_dev).is_file():

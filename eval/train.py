@@ -1,12 +1,13 @@
-"""`python -m eval.train`: train the answer scorer on the dev questions of every report, save qa/data/scorer.json.
+"""`python -m eval.train`: train the answer scorer on the dev and train questions of every report, save
+qa/data/scorer.json.
 
 Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
 labelled right when its extract holds an accepted answer and its paragraph the evidence. LightGBM's
 gradient-boosted trees and a logistic regression each learn P(right | features) of a candidate; their log-odds,
 added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
-threshold is where, on the same dev questions each scored by models trained without its report, a question is as
-likely to be answered right as to be unanswerable (a logistic fit on the probability), lowered if false refusals
-(their one-standard-error upper bound) would exceed FALSE_REFUSAL_BUDGET.
+threshold is where, on the dev questions (not the train ones: eval/sets.py) each scored by models trained without its
+report, a question is as likely to be answered right as to be unanswerable (a logistic fit on the probability),
+lowered if false refusals (their one-standard-error upper bound) would exceed FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics on a machine that computes the same
 features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the dev questions'
 features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums behind a cosine,
@@ -43,6 +44,7 @@ from qa.scorer import (
     standardized,
 )
 
+TRAINING = ("dev", "train")  # the splits the scorer learns from
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of the logistic regressions
 # The ranker's trees: small and many, each fit on a sample of rows and features (set once, not swept).
@@ -145,7 +147,7 @@ def fit(rows: list[Prepared], meta: dict | None = None) -> Scorer:
 
     Trees fit the questions they learned from far more closely than a new question: the answerability model learns
     from each report's questions as ranked by trees trained without that report, as a new report's are ranked. The
-    threshold is chosen on the same dev questions, each decided by models trained without its report, so the
+    threshold is chosen on the dev questions, each decided by models trained without its report, so the
     false-refusal budget holds beyond the questions fitted."""
     return fit_held_out(rows, meta)[0]
 
@@ -167,11 +169,13 @@ def fit_held_out(rows: list[Prepared], meta: dict | None = None, seed: int = 0) 
                if len(reports) > 1 else {})
     picks = {id(r): pick(rankers.get(r.report, ranker), r.features) for r in pooled}
     scorer = Scorer(ranker, _answerable(pooled, picks), 0.5, meta or {})
+    calibrating = [row for row in rows if row.item["split"] == "dev"] or rows
     if not rankers:
-        return _with_threshold(scorer, [(row, scorer) for row in rows]), {}
+        return _with_threshold(scorer, [(row, scorer) for row in calibrating]), {}
     without = {report: Scorer(rankers[report], _answerable([r for r in pooled if r.report != report], picks), 0.5, {})
                for report in reports}
-    scored = [(row, without[row.report]) for row in rows]
+    # the threshold is the dev questions' to choose: the train ones were written to be hard (eval/sets.py)
+    scored = [(row, without[row.report]) for row in calibrating]
     chosen = [s.choose(row.features) for row, s in scored]
     scorer = _with_threshold(scorer, scored, chosen)
     held_out = {}
@@ -240,7 +244,7 @@ def training_hash(sets: list[QuestionSet]) -> str:
     digest = hashlib.sha256()
     for question_set in sorted(sets, key=lambda s: s.name):
         digest.update(hashlib.sha256(report_path(question_set.report).read_bytes()).digest())
-        for item in question_set.split("dev"):
+        for item in question_set.split(*TRAINING):
             digest.update(json.dumps([item["id"], item["question"], item["answers"], item["evidence"], item["history"]],
                                      ensure_ascii=False).encode())
     return digest.hexdigest()
@@ -255,8 +259,9 @@ def prepare_all(sets: list[QuestionSet], progress=print) -> dict[str, list[Prepa
     return out
 
 
-def dev_rows(prepared: dict[str, list[Prepared]], exclude: str | None = None) -> list[Prepared]:
-    return [r for name, rows in prepared.items() if name != exclude for r in rows if r.item["split"] == "dev"]
+def training_rows(prepared: dict[str, list[Prepared]]) -> list[Prepared]:
+    """The questions the scorer learns from: dev and train."""
+    return [r for rows in prepared.values() for r in rows if r.item["split"] in TRAINING]
 
 
 # texts whose vectors fingerprint this machine's embedding arithmetic
@@ -286,8 +291,10 @@ def features_fingerprint(rows: list[Prepared]) -> str:
 
 
 def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Scorer:
-    rows = dev_rows(prepared)
-    meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(rows),
+    rows = training_rows(prepared)
+    dev = [r for r in rows if r.item["split"] == "dev"]
+    meta = {"trained_on": {"sets": sorted(s.name for s in sets), "dev_questions": len(dev),
+                           "train_questions": len(rows) - len(dev),
                            "candidates": int(sum(len(r.features) for r in rows)), "sha256": training_hash(sets)},
             "embeddings": embedding_fingerprint(), "feature_values": features_fingerprint(rows),
             "model": f"a ranker over candidates, the log-odds of a LightGBM LGBMClassifier ({TREES['n_estimators']} "
@@ -298,7 +305,7 @@ def train(sets: list[QuestionSet], prepared: dict[str, list[Prepared]]) -> Score
                      f"false refusals plus one standard error <= {FALSE_REFUSAL_BUDGET}, each question scored by models "
                      f"trained without its report"}
     scorer = fit(rows, meta)
-    return replace(scorer, meta=dict(scorer.meta, dev_metrics={k: round(v, 4) for k, v in score(rows, scorer).items()}))
+    return replace(scorer, meta=dict(scorer.meta, dev_metrics={k: round(v, 4) for k, v in score(dev, scorer).items()}))
 
 
 def main(argv=None) -> int:
@@ -311,7 +318,8 @@ def main(argv=None) -> int:
     scorer = train(sets, prepared)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(scorer.to_json(), ensure_ascii=False, indent=1) + "\n", "utf-8")
-    print(f"trained on {scorer.meta['trained_on']['dev_questions']} dev questions "
+    print(f"trained on {scorer.meta['trained_on']['dev_questions']} dev and "
+          f"{scorer.meta['trained_on']['train_questions']} train questions "
           f"({scorer.meta['trained_on']['candidates']} candidates) in {time.perf_counter() - began:.0f} s; "
           f"threshold {scorer.threshold}; dev {scorer.meta['dev_metrics']}")
     ranked = (*RANKED_FEATURES, *(f"{n}_below_best" for n in RANKED_FEATURES))

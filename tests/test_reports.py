@@ -134,28 +134,62 @@ def test_retraining_from_the_repo_reproduces_the_committed_scorer():
     assert same >= 0.99
 
 
-@needs_shared
-def test_the_quick_views_train_once_a_tree_seed_and_at_fixed_thresholds():
-    """`python -m eval.quick --seeds 0,1 --at 0.3`: one retraining is one draw of bagged trees, so a change is judged
-    over several seeds, and at fixed thresholds; seed 0 is the committed scorer's."""
-    from eval.quick import views
+@pytest.fixture(scope="module")
+def two_reports():
+    """The national and the bundled report's questions, prepared: (rows by set, rows the scorer learns from)."""
     from eval.sets import load_sets
-    from eval.train import dev_rows, fit_held_out, prepare_all
+    from eval.train import prepare_all, training_rows
 
     sets = [s for s in load_sets() if s.report in (NATIONAL, "hangzhou-2021-government-work-report.txt")]
     assert len(sets) == 2
     rows = prepare_all(sets, progress=lambda _: None)
-    dev = dev_rows(rows)
-    default, _ = fit_held_out(dev)
-    zero, _ = fit_held_out(dev, seed=0)
-    one, _ = fit_held_out(dev, seed=1)
+    return rows, training_rows(rows)
+
+
+@needs_shared
+def test_the_quick_views_train_once_a_tree_seed_and_at_fixed_thresholds(two_reports):
+    """`python -m eval.quick --seeds 0,1 --at 0.3`: one retraining is one draw of bagged trees, so a change is judged
+    over several seeds, and at fixed thresholds; seed 0 is the committed scorer's."""
+    from eval.quick import views
+    from eval.train import fit_held_out
+
+    rows, training = two_reports
+    default, _ = fit_held_out(training)
+    zero, _ = fit_held_out(training, seed=0)
+    one, _ = fit_held_out(training, seed=1)
     assert zero.ranker.trees.lines == default.ranker.trees.lines
     assert one.ranker.trees.lines != zero.ranker.trees.lines
     seen = views(rows, {}, seed=1, at=(0.3,))
     assert seen["threshold"] == one.threshold
     assert {"left-out, dev questions", "left-out, test questions", "left-out at 0.30"} <= set(seen)
     at = seen["left-out at 0.30"]
-    assert at["n"] == sum(len(r) for r in rows.values()) and 0 < at["grounded_accuracy"] <= 1
+    # the views score dev and test questions; train questions only train
+    assert at["n"] == sum(r.item["split"] != "train" for rs in rows.values() for r in rs)
+    assert 0 < at["grounded_accuracy"] <= 1
+    assert seen["dev"]["n"] == sum(r.item["split"] == "dev" for rs in rows.values() for r in rs)
+
+
+@needs_shared
+def test_train_questions_train_the_scorer_but_never_choose_its_threshold(two_reports):
+    """The `…d.jsonl` questions were written to be hard, so they teach the models but do not say where to refuse: made
+    unanswerable (their candidates' labels kept, so the models stay the same), the threshold does not move; made
+    dev questions, it does."""
+    from dataclasses import replace
+
+    from eval.train import fit_held_out
+
+    _, training = two_reports
+    assert any(r.item["split"] == "train" for r in training)
+
+    def relabelled(**change):
+        return [replace(r, item=dict(r.item, **change)) if r.item["split"] == "train" else r for r in training]
+
+    as_is, _ = fit_held_out(training)
+    unanswerable, _ = fit_held_out(relabelled(answers=[], evidence=[]))
+    assert unanswerable.threshold == as_is.threshold
+    assert unanswerable.ranker.trees.lines == as_is.ranker.trees.lines
+    calibrating, _ = fit_held_out(relabelled(answers=[], evidence=[], split="dev"))
+    assert calibrating.threshold != as_is.threshold
 
 
 FUJIAN = "provincial-2026/2026_福建省_政府工作报告.csv"
