@@ -1,7 +1,7 @@
 """`python -m eval.train`: train the answer scorer on the dev and train questions of every report, save
 qa/data/scorer.json.
 
-Each dev question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
+Each dev and train question is prepared as `ask` prepares it (retrieval, period rules, candidates); a candidate is
 labelled right when its extract holds an accepted answer and its paragraph the evidence. LightGBM's
 gradient-boosted trees and a logistic regression each learn P(right | features) of a candidate; their log-odds,
 added, rank the candidates. Another logistic regression learns whether the one put first answers; the refusal
@@ -9,8 +9,8 @@ threshold is where, on the dev questions (not the train ones: eval/sets.py) each
 report, a question is as likely to be answered right as to be unanswerable (a logistic fit on the probability),
 lowered if false refusals (their one-standard-error upper bound) would exceed FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics on a machine that computes the same
-features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the dev questions'
-features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums behind a cosine,
+features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the training
+questions' features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums behind a cosine,
 differ in their last digits, and a scorer retrained there differs a little.
 """
 
