@@ -105,7 +105,7 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
             for record, item in zip(records, items):
                 record["split"] = item["split"]
             results[system.name] = {split: summarise([r for r in records if r["split"] == split])
-                                    for split in ("dev", "test") if any(r["split"] == split for r in records)}
+                                    for split in SCORED if any(r["split"] == split for r in records)}
             if system.name == "pipeline":
                 records_out[question_set.name] = records
                 latencies += [r["latency_ms"] for r in records]
@@ -122,7 +122,7 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     loro = {name: score(rows, without.get(sets_by_name[name].report, pooled_scorer)) for name, rows in prepared.items()}
 
     pooled = {split: summarise([r for rows in records_out.values() for r in rows if r["split"] == split])
-              for split in ("dev", "test")}
+              for split in SCORED}
     shared = _shared_index(sets, per_set, pooled)
     loro_rows = [r for rows in prepared.values() for r in rows]
     pooled_loro = _pooled_loro(loro, prepared)

@@ -21,6 +21,7 @@ from qa.settings import PROJECT_ROOT, Settings
 SETS_DIR = PROJECT_ROOT / "eval" / "sets"
 SPLITS = ("dev", "test", "train")
 SCORED = ("dev", "test")  # the splits the eval reports; train questions only train
+TRAINING = ("dev", "train")  # the splits the scorer learns from
 BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
 BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
 # Code whose change changes what an index holds: a cached index built by other code is rebuilt.

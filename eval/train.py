@@ -10,8 +10,8 @@ report, a question is as likely to be answered right as to be unanswerable (a lo
 lowered if false refusals (their one-standard-error upper bound) would exceed FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics on a machine that computes the same
 features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the training
-questions' features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums behind a cosine,
-differ in their last digits, and a scorer retrained there differs a little.
+questions' features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums
+behind a cosine, differ in their last digits, and a scorer retrained there differs a little.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.metrics import grounded
-from eval.sets import QuestionSet, index_for, load_sets
+from eval.sets import TRAINING, QuestionSet, index_for, load_sets
 from qa.candidates import FEATURES
 from qa.scorer import (
     ANSWER_FEATURES,
@@ -44,7 +44,6 @@ from qa.scorer import (
     standardized,
 )
 
-TRAINING = ("dev", "train")  # the splits the scorer learns from
 FALSE_REFUSAL_BUDGET = 0.05
 C = 1.0  # inverse regularization strength of the logistic regressions
 # The ranker's trees: small and many, each fit on a sample of rows and features (set once, not swept).
