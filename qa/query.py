@@ -167,6 +167,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
         # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before
         or bool(vocabulary) and not knows_own
+        # names only an action ("今年计划完成多少？", "比上年提高了几个百分点？"): done to the thing asked before
+        or not _names_a_thing(new_words)
     )
     resolved = asked
     if is_followup:
@@ -229,21 +231,26 @@ def things_named(text: str) -> tuple[str, ...]:
     return tuple(w for w, flag in _tagged_words(text) if flag.startswith(_THING_TAGS) and not flag.startswith(("ns", "nr")))
 
 
+# numerals, measure words, particles, pronouns, adverbs, prepositions, conjunctions, modal particles, times (五年, 今年)
+_NOT_THING_TAGS = ("m", "q", "u", "r", "d", "p", "c", "y", "t")
+
+
 @lru_cache(maxsize=1024)
 def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
     """jieba's words of the text with their part-of-speech tags: words of two characters or more, without numerals,
-    measure words, particles, pronouns, adverbs, prepositions, conjunctions, question words or kinds of value (目标)."""
+    measure words, particles, pronouns, adverbs, prepositions, conjunctions, times, question words or kinds of value
+    (目标, 实际)."""
     from jieba import posseg
 
     _jieba()  # initialized quietly
-    return tuple((w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(("m", "q", "u", "r", "d", "p", "c", "y"))
+    return tuple((w, flag) for w, flag in posseg.lcut(text) if not flag.startswith(_NOT_THING_TAGS)
                  and len(w) > 1 and (has_cjk(w) or w.isalpha()) and w.lower() not in QUESTION_WORDS and not _asks_a_kind(w))
 
 
 def _asks_a_kind(word: str) -> bool:
-    """A kind of value rather than a thing: 目标, or a plan word heading a compound (控制目标, 年度计划); 出口总额
-    still names 出口."""
-    return word in GENERIC_ASKS or word.endswith(PLAN_WORDS)
+    """A kind of value rather than a thing: 目标, 实际 (done, against planned), or a plan word heading a compound
+    (控制目标, 年度计划); 出口总额 still names 出口."""
+    return word in GENERIC_ASKS or word.endswith(PLAN_WORDS) or ACTUAL.fullmatch(word) is not None
 
 
 PLAN_WORDS = ("目标", "预期", "计划", "打算")

@@ -170,6 +170,24 @@ def test_a_follow_up_keeps_the_measure_when_it_names_only_an_action(real_index):
     assert answer.found and "7个" in answer.text and "未来社区" in answer.citations[0].text
 
 
+@pytest.mark.parametrize(("report", "first", "then", "expected", "topic"), [
+    ("provincial-2026/2026_青海省_政府工作报告.csv", "去年青海完成国土绿化多少亩？", "今年计划完成多少？",
+     "450万亩", "国土绿化"),
+    ("provincial-2026/2026_甘肃省_政府工作报告.csv", "过去五年甘肃给多少户困难重度残疾人家庭做了无障碍改造？",
+     "今年计划改造多少户？", "5000户", "无障碍改造"),
+    # 实际 says done rather than planned, not what was done: 进出口总额 is still the thing
+    ("provincial-2026/2026_安徽省_政府工作报告.csv", "今年安徽进出口总额的增长目标是多少？", "那去年实际增长了多少？",
+     "17.3%", "进出口总额"),
+])
+def test_a_question_naming_only_an_action_goes_on_with_the_thing_asked_before(report, first, then, expected, topic):
+    """No 那 or 呢, over eight characters, and 完成 / 改造 are the report's words: only that it names no thing says
+    it is a follow-up. Read alone, it was answered with another thing's plan."""
+    from eval.sets import index_for
+
+    answer = ask(index_for([report]), then, [(first, "")])
+    assert answer.found and expected in answer.text and topic in answer.citations[0].text
+
+
 
 @pytest.mark.parametrize(("first", "then", "expected"), [
     ("去年杭州地区生产总值增长了多少？", "今年年底能到多少？", "7%"),
