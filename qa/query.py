@@ -162,13 +162,14 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
                  if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
     knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic)  # a word of its own the report uses
+    names_thing = previous is not None and _names_a_thing(new_words)  # 进出口, or only an action (计划完成多少)
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
         # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before
         or bool(vocabulary) and not knows_own
         # names only an action ("今年计划完成多少？", "比上年提高了几个百分点？"): done to the thing asked before
-        or not _names_a_thing(new_words)
+        or not names_thing
     )
     resolved = asked
     if is_followup:
@@ -176,10 +177,10 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         if not (topic_text := _swapped(before, new_words, own_topic)):  # "农村的呢？" after "城市低保标准…"
             # "那2020年开工了几个？" names an action, not a thing: the thing asked before is still the topic; so does
             # "那整个十五五期间呢" (整个: no word of the report)
-            names_a_thing = own_topic and (not vocabulary or knows_own) and _names_a_thing(new_words)
+            new_thing = own_topic and (not vocabulary or knows_own) and names_thing
             # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
             carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
-            topic_text = f"{new_words} {carried}".strip() if names_a_thing else f"{before} {new_words}"
+            topic_text = f"{new_words} {carried}".strip() if new_thing else f"{before} {new_words}"
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
         resolved = f"{period_text} {topic_text}".strip()
