@@ -112,6 +112,8 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     readings = readings if readings is not None else readings_for(index, query)
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
+        if hit.paragraph.kind == "title":  # "2026年天津市政府工作报告" answers no question (the byline's rule reads it)
+            continue
         offset = hit.chunk.start - hit.paragraph.start
         for number, (a, b) in enumerate(_sentences(hit.chunk.text)):
             cosine = hit.sentence_dense[number] if number < len(hit.sentence_dense) else hit.dense

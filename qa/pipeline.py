@@ -380,7 +380,7 @@ def not_a_question(index: Index, raw: str) -> Answer | None:
     if not is_meaningful(text):
         return Answer(raw, text, "没有看懂这个问题：请用文字说明想了解什么，例如：" + EXAMPLE_QUESTION, (), False)
     if is_small_talk(text):
-        return Answer(raw, text, welcome(index), (), False)
+        return Answer(raw, text, welcome(index, thanked=THANKS.search(text) is not None), (), False)
     return None
 
 
@@ -408,15 +408,20 @@ def _rules(index: Index, query: Query, hits: list[Hit]) -> Answer | None:
 
 
 def knows_any_word(index: Index, query: Query) -> bool:
-    """Whether the report uses any word of the question (or of its vocabulary bridges) besides place names (a report
-    names its cities, but has nothing on "明天长沙天气"), as a word or inside one (造林 in 营造林, which BM25 keeps
-    whole). A question of three or more English words may still be found by meaning alone."""
+    """Whether the question has anything the report could speak of: a word of the report (or of its vocabulary
+    bridges) besides place names (a report names its cities, but has nothing on "明天长沙天气"), as a word or inside
+    one (造林 in 营造林, which BM25 keeps whole). A question that asks for an amount in words the report never uses
+    ("新种了多少亩树" of a report that says 营造林) is left to the scorer: the figure it asks for is something to
+    check an answer against, which "兰州牛肉面哪家最正宗" has not. A question of three or more English words may be
+    found by meaning alone."""
     vocab, words = index.bm25.vocab_dict, [t for t in (*query.topic, *query.bridged) if not is_place_name(t)]
     # "asdf 2", "？？？7": every report numbers its lists (1., 2.), so a small number alone names nothing in it
     counted = [t for t in words if not LIST_NUMBER.fullmatch(t)]
     if words and not counted:
         return False
-    if not counted or any(t in vocab for t in counted) or any(has_cjk(t) and len(t) > 1 and in_text(index, t) for t in counted):
+    chinese = [t for t in counted if has_cjk(t) and len(t) > 1]
+    if not counted or any(t in vocab for t in counted) or any(in_text(index, t) for t in chinese) or (
+            chinese and query.wants_figure):
         return True
     return not has_cjk(query.asked) and len(re.findall(r"[a-zA-Z]+", query.asked)) >= 3
 
@@ -458,11 +463,14 @@ def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
     return any(word in p.text and (not topic or any(t in p.text for t in topic)) for p in index.paragraphs.values())
 
 
-def welcome(index: Index) -> str:
-    """The reply to a greeting: what this is, and questions to try."""
+THANKS = re.compile(r"谢|thank", re.IGNORECASE)
+
+
+def welcome(index: Index, thanked: bool = False) -> str:
+    """The reply to a greeting (or to thanks: 不客气 first): what this is, and questions to try."""
     titles = list(dict.fromkeys(report_label(d) for d in index.documents))
     named = "、".join(titles[:3]) + (f"等{len(titles)}份报告" if len(titles) > 3 else "")
-    return (f"您好！我可以回答关于{named}的问题，答案都摘自报告原文并注明出处。"
+    return (f"{'不客气！我还' if thanked else '您好！我'}可以回答关于{named}的问题，答案都摘自报告原文并注明出处。"
             f"可以试试：{EXAMPLE_QUESTION}今年的主要预期目标是什么？")
 
 

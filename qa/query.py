@@ -65,6 +65,11 @@ GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨
                           re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
+# the unit an everyday question implies without naming it: "多少钱" is counted in 元, "占比多少" in %; "几家" in 家
+IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|拿出|掏)了?多少|价(?:格|钱)?(?:大概|大约|一般)?(?:是|为|有)?多少"),
+                   "元"),
+                 (re.compile(r"比例|占比|比重|份额|百分之|百分比|几成|覆盖率"), "%"),
+                 (re.compile(r"几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""))
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
 GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "总量", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
 
@@ -144,6 +149,16 @@ def strip_period(text: str, baselines: bool = False) -> str:
     return text.strip()
 
 
+def asked_unit(asked: str) -> str:
+    """The unit the question names ("多少亿元" -> 元) or implies ("多少钱" -> 元, "占比" -> %, "几家" -> 家); "" if none."""
+    if m := ASKED_UNIT.search(asked):
+        return m.group(1)
+    for pattern, unit in IMPLIED_UNITS:
+        if m := pattern.search(asked):
+            return unit or m.group(1)
+    return ""
+
+
 def as_asked(question: str) -> str:
     """The question as parse reads it; with no earlier question, also what it resolves to (and is embedded as)."""
     return normalize(question).strip()
@@ -206,7 +221,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         about="speaker" if ABOUT_SPEAKER.search(asked) else "occasion" if ABOUT_OCCASION.search(asked) else "",
         looks_ahead=AHEAD_WORDS.search(resolved) is not None,
         asks_day=DAY_WORDS.search(asked) is not None,
-        unit=(m.group(1) if (m := ASKED_UNIT.search(asked)) else ""),
+        unit=asked_unit(asked),
         is_followup=is_followup,
         asks_actual=ACTUAL.search(asked) is not None,
         bridge_sets=tuple(terms for _, terms in telling),
@@ -275,9 +290,16 @@ def off_topic_words() -> frozenset[str]:
 
 
 def is_small_talk(question: str) -> bool:
-    """A greeting, thanks or "who are you" rather than a question about the report (qa/data/smalltalk.txt)."""
+    """A greeting, thanks or "who are you" rather than a question about the report (qa/data/smalltalk.txt), or
+    several of them in a row: "好的，谢谢你，辛苦了！"."""
     text = SMALL_TALK_NOISE.sub("", normalize(question).lower())
-    return bool(text) and text in _small_talk()
+    phrases = _small_talk()
+    longest = max(map(len, phrases), default=0)
+    ends = [0]  # where a run of phrases from the start of the text can end
+    for end in range(1, len(text) + 1):
+        if any(text[start:end] in phrases for start in ends if end - start <= longest):
+            ends.append(end)
+    return bool(text) and ends[-1] == len(text)
 
 
 def _known_part(token: str, vocabulary: Container[str]) -> str:

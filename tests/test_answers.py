@@ -14,11 +14,19 @@ from qa.pipeline import ask
 from qa.scorer import SCORER_PATH, load_scorer
 
 
-@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "谢谢", "谢谢啦", "好的，谢谢"])
+@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "你好，你是谁？"])
 def test_a_greeting_gets_a_welcome_not_a_report_sentence(real_index, greeting):
     answer = ask(real_index, greeting)
     assert not answer.found and not answer.citations
     assert answer.text.startswith("您好") and "？" in answer.text  # example questions to try
+
+
+# several small-talk phrases in a row are small talk too: "谢谢你的解答" was answered with the report's thanks to 各位代表
+@pytest.mark.parametrize("thanks", ["谢谢", "谢谢啦", "好的，谢谢", "谢谢你的解答！", "好的，谢谢你，辛苦了！", "OK, thank you!"])
+def test_thanks_get_a_reply_not_a_report_sentence(real_index, thanks):
+    answer = ask(real_index, thanks)
+    assert not answer.found and not answer.citations
+    assert answer.text.startswith("不客气") and "？" in answer.text
 
 
 @pytest.mark.parametrize("question", ["美国总统是谁？", "asdf", "明天天气怎么样", "湖北省去年GDP增长多少？",
@@ -27,6 +35,39 @@ def test_off_topic_junk_and_other_places_are_refused(real_index, question):
     answer = ask(real_index, question)
     assert not answer.found
     assert answer.text.startswith("报告中没有找到")
+
+
+@pytest.mark.parametrize(("report", "question", "expected", "cited"), [
+    ("provincial-2026/2026_西藏自治区_政府工作报告.csv", "2025年西藏新种树多少亩？", "148万亩", "营造林"),
+    ("provincial-2026/2026_云南省_政府工作报告.csv", "云南去年帮老百姓省了多少丧葬费？", "3亿元", "殡葬"),
+])
+def test_an_amount_asked_in_words_the_report_never_uses_is_answered(report, question, expected, cited):
+    """种树 and 丧葬费 are nowhere in these reports (营造林, 殡葬费用): a question asking for an amount is left to the
+    scorer, which finds the figure, where it was refused as "报告中没有找到这些词"."""
+    from eval.sets import index_for
+
+    index = index_for([report])
+    answer = ask(index, question)
+    assert answer.found and expected in answer.text and cited in answer.citations[0].text
+
+
+@pytest.mark.parametrize("question", ["拉萨哪家甜茶馆最正宗？", "拉萨有什么好吃的推荐吗？"])
+def test_a_question_in_words_the_report_never_uses_that_asks_no_amount_is_refused(question):
+    from eval.sets import index_for
+
+    answer = ask(index_for(["provincial-2026/2026_西藏自治区_政府工作报告.csv"]), question)
+    assert not answer.found and answer.text.startswith("报告中没有找到这些词")
+
+
+def test_a_report_title_is_never_an_answer():
+    """"2026年天津市政府工作报告" names the place and the year of any question about them, and answers none."""
+    from eval.sets import index_for
+    from qa.pipeline import prepare
+
+    tianjin = index_for(["provincial-2026/2026_天津市_政府工作报告.csv"])
+    pool = prepare(tianjin, "2026年天津市政府工作报告里天津有多少常住人口？").pool
+    assert pool and all(c.hit.paragraph.kind != "title" for c in pool)
+    assert any(h.paragraph.kind == "title" for h in prepare(tianjin, "2026年天津市政府工作报告里天津有多少常住人口？").hits)
 
 
 def test_a_place_the_report_joins_with_its_own_is_asked_about_when_the_question_names_both():
@@ -330,3 +371,14 @@ def test_an_english_question_on_a_provinces_gdp_gets_its_level():
     answer = ask(shandong, "What was Shandong's GDP last year?")
     assert answer.found and "10.3万亿元" in answer.text
     assert "10.3万亿元" in answer.citations[0].text
+
+
+@pytest.mark.parametrize(("question", "unit"), [
+    ("杭州去年网上卖了多少钱？", "元"), ("杭州森林占全市面积的比例是多少？", "%"), ("杭州有几家上市公司？", "家"),
+    ("杭州新增多少亿元投资？", "元"), ("杭州房价多少？", "元"), ("杭州GDP是多少？", ""),
+])
+def test_the_unit_a_question_implies_is_read_with_the_one_it_names(question, unit):
+    """"多少钱" and a price are counted in 元, "比例" in %: the scorer's unit features (unit_missing, count_fit) read it."""
+    from qa.query import parse
+
+    assert parse(question, (), 2021).unit == unit
