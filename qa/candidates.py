@@ -112,7 +112,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     readings = readings if readings is not None else readings_for(index, query)
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
-        if hit.paragraph.kind == "title":  # "2026年天津市政府工作报告" answers no question (the byline's rule reads it)
+        if answers_nothing(hit.paragraph):
             continue
         offset = hit.chunk.start - hit.paragraph.start
         for number, (a, b) in enumerate(_sentences(hit.chunk.text)):
@@ -149,11 +149,19 @@ _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_
                                                      "cosine_z"))
 
 
+def answers_nothing(paragraph) -> bool:
+    """A report's title: "2026年天津市政府工作报告" answers no question (the byline's rule reads it), so its sentences
+    are neither candidates nor read ahead."""
+    return paragraph.kind == "title"
+
+
 def read_ahead(chunks, readings: Readings, until: float) -> None:
     """Read the sentences of `chunks` ((chunk, paragraph) pairs, likeliest first) into `readings` until the clock
     (time.perf_counter) reaches `until`: the chunks the lexical retrievers rank first, read while the question's
     vector is made."""
     for chunk, paragraph in chunks:
+        if answers_nothing(paragraph):
+            continue
         offset = chunk.start - paragraph.start
         for a, b in _sentences(chunk.text):
             if time.perf_counter() >= until:  # a sentence read for the first time may take a millisecond
