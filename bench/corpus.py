@@ -45,7 +45,7 @@ def w_build(a: dict) -> dict:
     from qa import index as index_files
     from qa.chunking import chunk_documents
     from qa.corpus import refuse_copies, unique_ids
-    from qa.embedcache import cached, embed_chunks
+    from qa.embedcache import cached, embed_chunks, embed_indicators
     from qa.embedding import load_embedder
     from qa.settings import Settings
     from qa.source import read_documents
@@ -60,8 +60,9 @@ def w_build(a: dict) -> dict:
     model = cached(load_embedder(settings), settings.embedding_cache_dir, read=False)  # as build_index does
     t2 = time.perf_counter()
     vectors, sentences = embed_chunks(model, chunks)
+    indicators = embed_indicators(model, chunks)
     t3 = time.perf_counter()
-    index = index_files.build(documents, chunks, vectors, model.model_id, sentences)
+    index = index_files.build(documents, chunks, vectors, model.model_id, sentences, indicators)
     t4 = time.perf_counter()
     index_files.save(index, Path(a["out"]))
     t5 = time.perf_counter()

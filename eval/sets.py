@@ -25,9 +25,9 @@ TRAINING = ("dev", "train")  # the splits the scorer learns from
 BUNDLED_DEV = PROJECT_ROOT / "eval" / "qa.jsonl"
 BUNDLED_REPORT = "hangzhou-2021-government-work-report.txt"
 # Code whose change changes what an index holds: a cached index built by other code is rebuilt.
-# (data/places.tsv: a report's level comes from it; corpus.py: document ids)
+# (data/places.tsv: a report's level comes from it; corpus.py: document ids; figures.py: the measures embedded)
 INDEX_CODE = ("source.py", "formats.py", "data/places.tsv", "periods.py", "chunking.py", "index.py", "tokens.py",
-              "embedding.py", "corpus.py")
+              "embedding.py", "corpus.py", "figures.py", "embedcache.py")
 
 
 def shared_data() -> Path:

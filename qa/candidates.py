@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
 from qa.figures import figures_in, is_change, is_change_rate, measure_of
@@ -41,7 +43,7 @@ FEATURES = (
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
     "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
-    "cosine_z",
+    "cosine_z", "measure_lead",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
@@ -84,6 +86,7 @@ class Reading:
     extract: tuple[int, int]
     features: tuple[float, ...]  # in FEATURES order; 0 where a feature is not the sentence's alone
     coverage: float
+    indicators: tuple[str, ...] = ()  # what its figures measure: measure_lead, once the question's vector is made
 
 
 @dataclass
@@ -105,10 +108,11 @@ def readings_for(index: Index, query: Query) -> Readings:
     return Readings(_reader(index, query))
 
 
-def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None) -> list[Candidate]:
+def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings | None = None,
+               vector: np.ndarray | None = None) -> list[Candidate]:
     """Every sentence of the best-ranked hits, a long one as its two likeliest clauses (two candidates), with their
     features. `readings`: the question's readings, some made ahead (read_ahead); the rest are read now and added
-    to it."""
+    to it. `vector`: the question's, for how near each figure's measure is to it (measure_lead)."""
     readings = readings if readings is not None else readings_for(index, query)
     rows = []
     for rank, hit in enumerate(hits[:SENTENCE_POOL]):
@@ -126,8 +130,10 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
     best_coverage = max(sentence[0].coverage for sentence in read)
+    nearness = _measure_nearness(index, [r for sentence in read for r in sentence], vector)
     asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
     out = []
+    leads = iter(nearness)
     for (rank, hit, a, b, cosine), sentence in zip(rows, read):
         cosine_z = (cosine - hit.dense_mean) / hit.dense_sd if hit.dense_sd else 0.0
         ranked = (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense, hit.score / top_score,
@@ -138,6 +144,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
                 features[slot] = value
             for slot, value in zip(_RANKED_SLOTS, ranked):
                 features[slot] = float(value)
+            features[_LEAD_SLOT] = next(leads)
             out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
     return out
 
@@ -147,6 +154,20 @@ _UNSET = dict.fromkeys(FEATURES, 0.0)
 _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "followup", "best_cosine", "best_coverage"))
 _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank",
                                                      "cosine_z"))
+_LEAD_SLOT = FEATURES.index("measure_lead")
+NO_MEASURE = -0.1  # measure_lead of an extract with no figure's measure known: below the spread of those with one
+
+
+def _measure_nearness(index: Index, readings: list[Reading], vector: np.ndarray | None) -> list[float]:
+    """For each reading, the cosine of the question with the nearest of its figures' measures, less the best
+    reading's: "住在城里的人占总人口的比例" is nearer 常住人口城镇化率 than 居民人均可支配收入, though neither says it.
+    NO_MEASURE where the reading has no measure the index embedded (or there is no vector: BM25 alone)."""
+    known = index.indicator_vectors
+    if vector is None or not known:
+        return [NO_MEASURE] * len(readings)
+    near = [max((float(known[t] @ vector) for t in r.indicators if t in known), default=None) for r in readings]
+    top = max((n for n in near if n is not None), default=0.0)
+    return [NO_MEASURE if n is None else n - top for n in near]
 
 
 def answers_nothing(paragraph) -> bool:
@@ -253,7 +274,8 @@ def _reader(index: Index, query: Query):
             # the share of the extract's characters the question does not have
             "unasked_chars": unasked_share(piece),
         })
-        return Reading(extract, tuple(values.values()), values["coverage"])
+        return Reading(extract, tuple(values.values()), values["coverage"],
+                       tuple(dict.fromkeys(f.indicator for f in figures if f.indicator)))
 
     return read
 

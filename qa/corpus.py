@@ -17,7 +17,7 @@ import numpy as np
 
 from qa import index as index_files
 from qa.chunking import chunk_documents
-from qa.embedcache import cached, embed_chunks
+from qa.embedcache import cached, embed_chunks, embed_indicators
 from qa.errors import IndexError_, SourceError
 from qa.index import Index
 from qa.settings import Settings
@@ -120,6 +120,9 @@ def _add(paths, directory: Path, settings: Settings, progress, embed_progress, e
     if progress:
         progress(f"adding {len(documents)} report(s) to {len(index.documents)} in {directory}")
     vectors, sentence_vectors = embed_chunks(model, chunks, progress, embed_progress)
+    # an index saved without measures gets them for its old reports too (from the cache, if it was built here)
+    indicators = embed_indicators(model, chunks if index.indicator_vectors is not None else index.chunks + chunks,
+                                  index.indicator_vectors, progress)
     if index.sentence_vectors is not None:
         sentence_vectors = np.vstack([index.sentence_vectors, sentence_vectors]).astype(np.float32)
     else:  # an index saved without sentence vectors stays without them: its rows could not be lined up
@@ -131,6 +134,7 @@ def _add(paths, directory: Path, settings: Settings, progress, embed_progress, e
         np.vstack([index_files.chunk_vectors(index), vectors]),
         index.model_id,
         sentence_vectors,
+        indicators,
     )
     index_files.save(built, directory)
     return Change(built, added=tuple(d.id for d in documents), embedded=model.computed - before[0],
@@ -154,6 +158,11 @@ def _remove(doc_ids: Sequence[str], directory: Path) -> Change:
         raise IndexError_(f"removing {', '.join(doc_ids)} would leave {directory} empty: build another index "
                           "with `qa build FILE --index DIR` instead")
     keep = [row for row, c in enumerate(index.chunks) if c.doc_id not in gone]
+    kept_chunks = [index.chunks[row] for row in keep]
+    indicators = None
+    if index.indicator_vectors is not None:
+        indicators = {t: index.indicator_vectors[t] for t in index_files.indicator_texts(kept_chunks)
+                      if t in index.indicator_vectors}
     sentences = None
     if index.sentence_vectors is not None:
         offsets = index.sentence_offsets
@@ -162,10 +171,11 @@ def _remove(doc_ids: Sequence[str], directory: Path) -> Change:
     built = index_files.assemble(
         [d for d in index.documents if d["id"] not in gone],
         [p for p in index.paragraphs.values() if p.doc_id not in gone],
-        [index.chunks[row] for row in keep],
+        kept_chunks,
         index_files.chunk_vectors(index)[keep],
         index.model_id,
         sentences,
+        indicators,
     )
     index_files.save(built, directory)
     return Change(built, removed=tuple(doc_ids))
@@ -181,6 +191,9 @@ def merge(indexes: Sequence[Index]) -> Index:
     sentences = None
     if all(ix.sentence_vectors is not None for ix in indexes):
         sentences = np.vstack([ix.sentence_vectors for ix in indexes]).astype(np.float32)
+    indicators = None
+    if all(ix.indicator_vectors is not None for ix in indexes):
+        indicators = {t: v for ix in indexes for t, v in ix.indicator_vectors.items()}
     return index_files.assemble(
         [d for ix in indexes for d in ix.documents],
         [p for ix in indexes for p in ix.paragraphs.values()],
@@ -188,6 +201,7 @@ def merge(indexes: Sequence[Index]) -> Index:
         np.vstack([index_files.chunk_vectors(ix) for ix in indexes]),
         indexes[0].model_id,
         sentences,
+        indicators,
     )
 
 

@@ -131,3 +131,17 @@ def embed_chunks(embedder, chunks: list[Chunk], progress: Callable[[str], None] 
     if progress and isinstance(embedder, CachedEmbedder):
         progress(f"embedded {embedder.computed - before[0]} texts; {embedder.reused - before[1]} came from the cache")
     return vectors, sentence_vectors
+
+
+def embed_indicators(embedder, chunks: list[Chunk], known: dict[str, np.ndarray] | None = None,
+                     progress: Callable[[str], None] | None = None) -> dict[str, np.ndarray]:
+    """`known` and the vectors of what the chunks' figures measure that it lacks (qa.index.indicator_texts)."""
+    from qa.index import indicator_texts
+
+    known = dict(known or {})
+    texts = [t for t in indicator_texts(chunks) if t not in known]
+    if progress:
+        progress(f"embedding {len(texts)} figures' measures (for choosing the figure asked for)")
+    if texts:
+        known.update(zip(texts, embedder.embed_passages(texts), strict=True))
+    return known

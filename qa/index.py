@@ -47,6 +47,8 @@ class Index:
     bm25: object = field(repr=False)
     manifest: dict
     sentence_vectors: np.ndarray | None = field(default=None, repr=False)  # one row per sentence of each chunk
+    # what each figure measures (indicator_texts) -> its vector: how near a figure's measure is to the question
+    indicator_vectors: dict[str, np.ndarray] | None = field(default=None, repr=False)
     embedder: object = field(default=None, repr=False)  # set by the pipeline: the model that embeds queries
     scorer: object = field(default=None, repr=False)  # set by the pipeline: the answer scorer
     settings: object = field(default=None, repr=False)
@@ -149,6 +151,7 @@ class Index:
                 bm25=make_bm25(chunks),
                 manifest=self.manifest,
                 sentence_vectors=sentence_vectors,
+                indicator_vectors=self.indicator_vectors,  # looked up by text: another report's rows do no harm
                 embedder=self.embedder,
                 scorer=self.scorer,
                 settings=self.settings,
@@ -191,8 +194,16 @@ def sentence_texts(chunks: list[Chunk]) -> list[str]:
     return [c.text[a:b] for c in chunks for a, b in spans(c.text)]
 
 
+def indicator_texts(chunks: list[Chunk]) -> list[str]:
+    """What the figures of every sentence measure (qa.figures, read as candidates read them), each once, sorted:
+    what `indicator_vectors` embeds."""
+    from qa.figures import figures_in
+
+    return sorted({f.indicator for s in dict.fromkeys(sentence_texts(chunks)) for f in figures_in(s) if f.indicator})
+
+
 def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, model_id: str,
-          sentence_vectors: np.ndarray | None = None) -> Index:
+          sentence_vectors: np.ndarray | None = None, indicator_vectors: dict[str, np.ndarray] | None = None) -> Index:
     ids = Counter(d.id for d in documents)
     if twice := sorted(doc_id for doc_id, count in ids.items() if count > 1):
         # a report's id comes from its file name: two of them would share paragraph ids, one hiding the other
@@ -200,11 +211,12 @@ def build(documents: list[Document], chunks: list[Chunk], vectors: np.ndarray, m
         raise IndexError_(f"reports {', '.join(map(str, paths))} have the same file name, so their paragraphs would "
                           "share ids: rename one of them, then run `qa build`")
     return assemble([_document_record(d) for d in documents], [p for d in documents for p in d.paragraphs],
-                    chunks, vectors, model_id, sentence_vectors)
+                    chunks, vectors, model_id, sentence_vectors, indicator_vectors)
 
 
 def assemble(documents: list[dict], paragraphs: list[Paragraph], chunks: list[Chunk], vectors: np.ndarray,
-             model_id: str, sentence_vectors: np.ndarray | None = None) -> Index:
+             model_id: str, sentence_vectors: np.ndarray | None = None,
+             indicator_vectors: dict[str, np.ndarray] | None = None) -> Index:
     """An index from document records (as saved in documents.json), their paragraphs, chunks and vectors:
     what a full build and an incremental one (qa/corpus.py) both end with."""
     if not chunks:
@@ -225,6 +237,7 @@ def assemble(documents: list[dict], paragraphs: list[Paragraph], chunks: list[Ch
         bm25=make_bm25(chunks),
         manifest=manifest,
         sentence_vectors=sentence_vectors,
+        indicator_vectors=indicator_vectors,
     )
 
 
@@ -252,6 +265,11 @@ def save(index: Index, directory: Path) -> None:
         index.bm25.save(str(staging / "bm25"), show_progress=False)
         if index.sentence_vectors is not None:
             np.save(staging / "sentences.npy", index.sentence_vectors.astype(np.float16))  # half the size, same ranking
+        if index.indicator_vectors is not None:
+            names = list(index.indicator_vectors)
+            (staging / "indicators.json").write_text(json.dumps(names, ensure_ascii=False), "utf-8")
+            np.save(staging / "indicators.npy", np.array([index.indicator_vectors[n] for n in names], dtype=np.float16)
+                    .reshape(len(names), index.faiss_index.d))
         manifest = dict(index.manifest, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         manifest["files"] = {str(p.relative_to(staging)): file_sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
         (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
@@ -327,7 +345,15 @@ def _read_index(directory: Path, manifest: dict) -> Index:
     bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False, verbosity=0)
     sentences = directory / "sentences.npy"
     sentence_vectors = np.load(sentences).astype(np.float32) if sentences.is_file() else None
-    return Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest, sentence_vectors)
+    indicators = None
+    if (directory / "indicators.json").is_file():
+        names = json.loads((directory / "indicators.json").read_text("utf-8"))
+        rows = np.load(directory / "indicators.npy").astype(np.float32)
+        if not isinstance(names, list) or rows.shape != (len(names), faiss_index.d):
+            raise ValueError("indicators.json and indicators.npy do not line up")
+        indicators = dict(zip(names, rows, strict=True))
+    return Index(documents, {p.id: p for p in paragraphs}, chunks, faiss_index, bm25, manifest, sentence_vectors,
+                 indicators)
 
 
 def read_manifest(directory: Path) -> dict:

@@ -16,7 +16,7 @@ from qa.answer import answer as extract_answer
 from qa.candidates import Candidate, Readings, candidates, in_text, read_ahead, readings_for
 from qa.chunking import chunk_documents
 from qa.corpus import refuse_copies, unique_ids
-from qa.embedcache import cached, embed_chunks
+from qa.embedcache import cached, embed_chunks, embed_indicators
 from qa.embedding import Embedder, load_embedder
 from qa.errors import IndexError_
 from qa.files import file_sha256
@@ -79,9 +79,10 @@ def build_index(paths: Sequence[Path] | None = None, settings: Settings | None =
     embedder = load_embedder(settings, progress)
     if progress:
         progress(f"embedding {len(chunks)} chunks from {len(documents)} report(s)")
-    vectors, sentence_vectors = embed_chunks(cached(embedder, settings.embedding_cache_dir, read=False), chunks,
-                                             progress, embed_progress)
-    built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors)
+    model = cached(embedder, settings.embedding_cache_dir, read=False)
+    vectors, sentence_vectors = embed_chunks(model, chunks, progress, embed_progress)
+    built = index_files.build(documents, chunks, vectors, embedder.model_id, sentence_vectors,
+                              embed_indicators(model, chunks, progress=progress))
     built.embedder = embedder
     return built
 
@@ -344,7 +345,7 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
         embedder_for(index)  # the model's first load (seconds, once per process) is not this question's time
     # the question's time runs from when its embedding was asked for, if that was before
     started = embedded.asked if embedded is not None and embedded.asked else time.perf_counter()
-    query, hits, _, readings = _search(index, text, history, mode, embedded=embedded)
+    query, hits, vector, readings = _search(index, text, history, mode, embedded=embedded)
     if (spent := time.perf_counter() - started) > TIME_LIMIT_S:
         log.warning("question took %.1f s before answer extraction, over the %.0f s limit: %.80r", spent, TIME_LIMIT_S, raw)
         return Prepared(query, hits, [], Answer(raw, query.resolved, "这个问题处理得太久了，请稍后再试，或换一个更简短的问法。",
@@ -356,7 +357,7 @@ def prepare(index: Index, question: str, history=(), mode: str = "hybrid", absta
         hits = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER]
     if mode == "hybrid" and (found := find_list(index, query, hits)) is not None:
         return Prepared(query, hits, [], replace(list_answer(query, found), question=raw))
-    pool = candidates(index, query, hits, readings)
+    pool = candidates(index, query, hits, readings, vector)
     # "宁波GDP目标" of Hangzhou's report: only a sentence naming 宁波 answers; "台湾GDP" of Fujian's report: only a
     # paragraph naming 台湾 (its 台资 sentence follows 闽台融合)
     places = report_places(index)

@@ -14,7 +14,7 @@ from qa.chunking import chunk_documents
 from qa.corpus import add_reports, remove_reports, report_rows, unique_ids
 from qa.embedcache import CachedEmbedder
 from qa.errors import IndexError_, SourceError
-from qa.index import sentence_texts
+from qa.index import indicator_texts, sentence_texts
 from qa.pipeline import ask, build_index, load_index
 from qa.settings import Settings
 from qa.source import read_documents
@@ -46,7 +46,7 @@ def corpus(tmp_path, real_index, monkeypatch):
 
 def texts_of(path) -> set[str]:
     chunks = chunk_documents(read_documents(path))
-    return {c.embedding_text for c in chunks} | set(sentence_texts(chunks))
+    return {c.embedding_text for c in chunks} | set(sentence_texts(chunks)) | set(indicator_texts(chunks))
 
 
 def test_adding_a_report_embeds_only_its_texts_and_keeps_the_others_vectors(corpus, capsys):
@@ -65,6 +65,9 @@ def test_adding_a_report_embeds_only_its_texts_and_keeps_the_others_vectors(corp
     assert [c.id for c in after.chunks[:n]] == [c.id for c in before.chunks]
     assert np.array_equal(index_files.chunk_vectors(after)[:n], index_files.chunk_vectors(before))
     assert np.array_equal(after.sentence_vectors[: len(before.sentence_vectors)], before.sentence_vectors)
+    # what each figure measures has its vector, the old reports' as they were and the new one's added
+    assert set(after.indicator_vectors) == set(indicator_texts(after.chunks)) and "新能源汽车产量" in after.indicator_vectors
+    assert all(np.array_equal(after.indicator_vectors[t], v) for t, v in before.indicator_vectors.items())
     assert {s["doc_id"]: s["sha256"] for s in after.manifest["sources"]}["shaoxing"] == \
         read_documents(tmp / "shaoxing.txt")[0].sha256
     answer = ask(after, "绍兴新能源汽车产量多少？")
@@ -86,6 +89,7 @@ def test_remove_then_list_and_adding_back_embeds_nothing(corpus, capsys):
     assert [(r[0], r[1], r[2]) for r in rows] == [("jiaxing", "嘉兴市", "2021"), ("shaoxing", "绍兴市", "2021")]
     index = load_index(tmp / "idx", settings)  # the saved files pass every consistency check
     assert not any(c.doc_id == "huzhou" for c in index.chunks)
+    assert set(index.indicator_vectors) == set(indicator_texts(index.chunks))  # huzhou's measures went with it
     assert not ask(index, "湖州新建公园多少个？").text.count("20个")
     with pytest.raises(IndexError_, match="holds no report huzhou"):
         remove_reports(["huzhou"], tmp / "idx")

@@ -244,14 +244,50 @@ def test_a_level_asked_is_not_answered_with_a_growth_rate(real_index):
 def test_sentences_read_while_the_question_is_embedded_give_the_same_candidates(real_index):
     """prepare reads the chunks BM25 likes best during the embedding; the candidates must be those read afterwards."""
     from qa.candidates import candidates
-    from qa.pipeline import prepare
+    from qa.pipeline import embedder_for, prepare
 
     for question in ("2020年杭州地区生产总值增长多少？", "去年网络零售额多少？", "今年要建多少个未来社区？"):
         prepared = prepare(real_index, question)
         assert prepared.pool, question
-        afresh = candidates(real_index, prepared.query, prepared.hits)
+        vector = embedder_for(real_index).embed_queries([prepared.query.resolved])[0]
+        afresh = candidates(real_index, prepared.query, prepared.hits, vector=vector)
         assert [(c.hit.chunk.id, c.start, c.extract, c.features) for c in prepared.pool] == \
                [(c.hit.chunk.id, c.start, c.extract, c.features) for c in afresh]
+
+
+def test_the_figure_whose_measure_is_nearest_the_question_leads_though_no_word_is_shared(real_index):
+    """measure_lead: "住在城里的人占总人口" says no word of 常住人口城镇化率, yet of the candidates' measures the model
+    puts that one nearest the question."""
+    from qa.candidates import FEATURES
+    from qa.pipeline import prepare
+
+    lead = FEATURES.index("measure_lead")
+    for question, figure in (("十四五末杭州住在城里的人要占总人口多少？", "82%"), ("今年杭州的服务行业要增长多少？", "8%")):
+        pool = prepare(real_index, question).pool
+        nearest = [c.text for c in pool if c.features[lead] == 0.0]
+        assert len(nearest) >= 1 and all(figure in text for text in nearest), (question, nearest)
+        assert min(c.features[lead] for c in pool) < 0.0
+
+
+def test_an_index_saved_before_measures_were_embedded_still_answers(real_index, tmp_path):
+    """An index folder without indicators.json (saved by an older version) loads, and answers the plain questions;
+    only the measure's nearness is missing."""
+    import shutil
+
+    from qa import index as index_files
+
+    folder = tmp_path / "old"
+    shutil.copytree(PROJECT_ROOT / "index", folder)
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    for name in ("indicators.json", "indicators.npy"):
+        (folder / name).unlink()
+        del manifest["files"][name]
+    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    old = index_files.load(folder)
+    old.embedder, old.scorer = real_index.embedder, real_index.scorer
+    assert old.indicator_vectors is None
+    answer = ask(old, "去年网络零售额多少？")
+    assert answer.found and "8992亿元" in answer.text
 
 
 def test_another_citys_figure_is_refused_not_answered_with_hangzhous(real_index):
