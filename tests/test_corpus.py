@@ -79,6 +79,25 @@ def test_adding_a_report_embeds_only_its_texts_and_keeps_the_others_vectors(corp
     assert len(index_files.load(tmp / "idx").documents) == 3
 
 
+def test_adding_to_an_index_saved_before_measures_were_embedded_gives_every_report_its_measures(corpus):
+    """An index folder without indicators.json (an older version's) gets the measures of its old reports too when a
+    report is added, from the embedding cache, so the scorer reads them for every report alike."""
+    tmp, settings = corpus
+    manifest = json.loads((tmp / "idx" / "manifest.json").read_text("utf-8"))
+    for name in ("indicators.json", "indicators.npy"):
+        (tmp / "idx" / name).unlink()
+        del manifest["files"][name]
+    (tmp / "idx" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    assert index_files.load(tmp / "idx").indicator_vectors is None
+
+    change = add_reports([tmp / "shaoxing.txt"], tmp / "idx", settings)
+    after = load_index(tmp / "idx", settings)
+    assert set(after.indicator_vectors) == set(indicator_texts(after.chunks))
+    assert {"粮食产量", "新能源汽车产量"} <= set(after.indicator_vectors)  # jiaxing's, shaoxing's
+    assert change.embedded == len(texts_of(tmp / "shaoxing.txt") - texts_of(tmp / "jiaxing.txt")
+                                  - texts_of(tmp / "huzhou.txt"))  # the old measures came from the cache
+
+
 def test_remove_then_list_and_adding_back_embeds_nothing(corpus, capsys):
     tmp, settings = corpus
     add_reports([tmp / "shaoxing.txt"], tmp / "idx", settings)
