@@ -223,7 +223,8 @@ def stage_times(index, items) -> dict:
         hits = retrieve(index, query, vector)
         t_retrieve = time.perf_counter() - t
         t = time.perf_counter()
-        extract_answer(query, hits, candidates(index, query, hits, vector=vector), scorer)  # the candidates and the scorer's choice
+        # the candidates and the scorer's choice
+        extract_answer(query, hits, candidates(index, query, hits, vector=vector), scorer)
         t_answer = time.perf_counter() - t
         t = time.perf_counter()
         ask(index, question, history)

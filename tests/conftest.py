@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from qa.settings import PROJECT_ROOT
@@ -23,3 +25,17 @@ def document():
     from qa.source import parse_document
 
     return parse_document(REPORT)
+
+
+@pytest.fixture(scope="session")
+def saved_before_measures():
+    """Make a saved index folder as a version before the figures' measures saved it: no indicators files, and a
+    manifest that does not list them."""
+    def strip(folder) -> None:
+        manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        for name in ("indicators.json", "indicators.npy"):
+            (folder / name).unlink()
+            del manifest["files"][name]
+        (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+
+    return strip

@@ -79,15 +79,12 @@ def test_adding_a_report_embeds_only_its_texts_and_keeps_the_others_vectors(corp
     assert len(index_files.load(tmp / "idx").documents) == 3
 
 
-def test_adding_to_an_index_saved_before_measures_were_embedded_gives_every_report_its_measures(corpus):
+def test_adding_to_an_index_saved_before_measures_were_embedded_gives_every_report_its_measures(corpus,
+                                                                                               saved_before_measures):
     """An index folder without indicators.json (an older version's) gets the measures of its old reports too when a
     report is added, from the embedding cache, so the scorer reads them for every report alike."""
     tmp, settings = corpus
-    manifest = json.loads((tmp / "idx" / "manifest.json").read_text("utf-8"))
-    for name in ("indicators.json", "indicators.npy"):
-        (tmp / "idx" / name).unlink()
-        del manifest["files"][name]
-    (tmp / "idx" / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    saved_before_measures(tmp / "idx")
     assert index_files.load(tmp / "idx").indicator_vectors is None
 
     change = add_reports([tmp / "shaoxing.txt"], tmp / "idx", settings)

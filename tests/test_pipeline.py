@@ -269,7 +269,7 @@ def test_the_figure_whose_measure_is_nearest_the_question_leads_though_no_word_i
         assert min(c.features[lead] for c in pool) < 0.0
 
 
-def test_an_index_saved_before_measures_were_embedded_still_answers(real_index, tmp_path):
+def test_an_index_saved_before_measures_were_embedded_still_answers(real_index, tmp_path, saved_before_measures):
     """An index folder without indicators.json (saved by an older version) loads, and answers the plain questions;
     only the measure's nearness is missing."""
     import shutil
@@ -278,11 +278,7 @@ def test_an_index_saved_before_measures_were_embedded_still_answers(real_index, 
 
     folder = tmp_path / "old"
     shutil.copytree(PROJECT_ROOT / "index", folder)
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    for name in ("indicators.json", "indicators.npy"):
-        (folder / name).unlink()
-        del manifest["files"][name]
-    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    saved_before_measures(folder)
     old = index_files.load(folder)
     old.embedder, old.scorer = real_index.embedder, real_index.scorer
     assert old.indicator_vectors is None
