@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qa.candidates import Candidate
+from qa.candidates import Candidate, asked_characters, said_share
 from qa.figures import figures_in
 from qa.index import Index
 from qa.lists import ReportList
@@ -122,6 +122,18 @@ def one_per_paragraph(hits: list[Hit]) -> list[Hit]:
     return list(best.values())
 
 
+def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the extract's figures to mark for a question that asks for one: those whose measure the question says
+    most ("去年网络零售额多少？" marks 8992亿元, not 社会消费品零售总额5973亿元 before it); all of them when it says none."""
+    if not query.wants_figure:
+        return ()
+    figures = figures_in(extract)
+    asked = asked_characters(query)
+    shares = [said_share(f.indicator or "", asked) for f in figures]
+    best = max(shares, default=0.0)
+    return tuple((f.start, f.end) for f, share in zip(figures, shares) if share == best or not best)
+
+
 def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer, require_confidence: bool = True) -> Answer:
     """The most probable candidate's extract, or an honest "not found" (never, when not `require_confidence`)."""
     best, probability = scorer.best(pool)
@@ -132,7 +144,7 @@ def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer,
         return not_found(query, hits, **signals)
     start, end = best.extract
     extract = best.text
-    marks = tuple((f.start, f.end) for f in figures_in(extract)) if query.wants_figure else ()
+    marks = asked_figures(query, extract)
     others = [h for h in one_per_paragraph(hits[:3]) if h.paragraph.id != best.hit.paragraph.id]
     citations = (citation(best.hit, (start, end)),) + tuple(citation(h) for h in others)
     return Answer(query.asked, query.resolved, extract, marks, True, citations,

@@ -197,7 +197,7 @@ def _reader(index: Index, query: Query):
     wants_list = asks_for_list(query)
     cover = coverer(index, query)
     chars = question_chars(index, query)
-    asked_chars = frozenset(CJK.findall(_asked_terms(query)[0]))
+    asked_chars = asked_characters(query)
     # the question's own characters: with its bridges' report terms as asked too, the scorer gained less (eval/RESULTS.md)
     resolved_chars = frozenset(CJK.findall(query.resolved))
     asked_sides = _asked_sides(query) if query.wants_figure else ()
@@ -205,10 +205,6 @@ def _reader(index: Index, query: Query):
     def unasked_share(piece: str) -> float:
         own = CJK.findall(piece)
         return (len(own) - sum(map(resolved_chars.__contains__, own))) / len(own) if own else 0.0
-
-    def said_share(indicator: str) -> float:
-        own = CJK.findall(indicator)
-        return sum(ch in asked_chars for ch in own) / len(own) if own else 0.0
 
     def read(paragraph, a: int, b: int) -> tuple[Reading, ...]:
         text = paragraph.text
@@ -263,7 +259,7 @@ def _reader(index: Index, query: Query):
                                     and all(is_change_rate(f, sentence) for f in figures)),
             # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
             # figure's indicator the question says
-            "indicator_said": max((said_share(f.indicator) for f in figures if f.indicator), default=0.0)
+            "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)
             if query.wants_figure else 0.0,
             # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
             "counterpart_measure": _counterpart_measure(asked_sides, figures) if query.wants_figure else 0.0,
@@ -633,6 +629,17 @@ def _measures(query: Query, sentence: str, figure) -> bool:
 
 
 @lru_cache(maxsize=256)
+def asked_characters(query: Query) -> frozenset[str]:
+    """The characters of the question and of its bridges' report terms: what `said_share` reads a measure against."""
+    return frozenset(CJK.findall(_asked_terms(query)[0]))
+
+
+def said_share(indicator: str, asked: frozenset[str]) -> float:
+    """The share of a figure's measure (its indicator) that the question says, by characters (`asked_characters`)."""
+    own = CJK.findall(indicator)
+    return sum(ch in asked for ch in own) / len(own) if own else 0.0
+
+
 def _asked_terms(query: Query) -> tuple[str, frozenset[str]]:
     """The question's words and its bridges' terms, as text and as a set: the same for every figure it is matched to."""
     return query.resolved + " " + " ".join(query.bridged), frozenset(query.tokens) | frozenset(query.bridged)

@@ -28,6 +28,17 @@ def test_2020_gdp_growth_is_answered_and_cited(real_index):
     assert answer.text[start:end].startswith("3.9")
 
 
+@pytest.mark.parametrize(("question", "history", "marked", "unmarked"), [
+    ("去年网络零售额多少？", [], "8992亿元", "5973亿元"),  # 社会消费品零售总额 comes first in the sentence
+    ("失业率呢？", ["2021年城镇新增就业目标是多少？"], "3.5%以内", "25万人"),
+    ("去年杭州新增了多少家上市公司？", [], "28家", "19家"),
+])
+def test_only_the_figure_of_the_measure_asked_is_marked(real_index, question, history, marked, unmarked):
+    answer = ask(real_index, question, history)
+    assert answer.found and marked in answer.text and unmarked in answer.text
+    assert [answer.text[a:b] for a, b in answer.marks] == [marked]
+
+
 def test_2021_target_is_not_confused_with_2020_result(real_index):
     answer = ask(real_index, "2021年地区生产总值预期增长多少？")
     assert answer.found and "7%" in answer.text
