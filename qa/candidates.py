@@ -628,7 +628,6 @@ def _measures(query: Query, sentence: str, figure) -> bool:
     return False
 
 
-@lru_cache(maxsize=256)
 def asked_characters(query: Query) -> frozenset[str]:
     """The characters of the question and of its bridges' report terms: what `said_share` reads a measure against."""
     return frozenset(CJK.findall(_asked_terms(query)[0]))
@@ -640,6 +639,7 @@ def said_share(indicator: str, asked: frozenset[str]) -> float:
     return sum(ch in asked for ch in own) / len(own) if own else 0.0
 
 
+@lru_cache(maxsize=256)
 def _asked_terms(query: Query) -> tuple[str, frozenset[str]]:
     """The question's words and its bridges' terms, as text and as a set: the same for every figure it is matched to."""
     return query.resolved + " " + " ".join(query.bridged), frozenset(query.tokens) | frozenset(query.bridged)
