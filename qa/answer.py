@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qa.candidates import Candidate, asked_characters, said_share
-from qa.figures import figures_in
+from qa.candidates import Candidate, asked_characters, asked_sides, other_side, said_share
+from qa.figures import Figure, figures_in
 from qa.index import Index
 from qa.lists import ReportList
 from qa.query import Query
@@ -122,16 +122,30 @@ def one_per_paragraph(hits: list[Hit]) -> list[Hit]:
     return list(best.values())
 
 
+def change_span(figure: Figure, text: str) -> tuple[int, int] | None:
+    """Where in `text` (the one the figure was read from) its change's rate is: 5.2% of "126万亿元，增长5.2%"; None
+    when it has none, or its change ends in the figure itself (从75.5万户增加到140.3万户)."""
+    at = text.find(figure.change, figure.end) if figure.change else -1
+    rates = figures_in(figure.change) if at >= 0 else ()
+    if not rates or at + rates[-1].start < figure.end:
+        return None
+    return at + rates[-1].start, at + rates[-1].end
+
+
 def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     """Spans of the extract's figures to mark for a question that asks for one: those whose measure the question says
-    most ("去年网络零售额多少？" marks 8992亿元, not 社会消费品零售总额5973亿元 before it); all of them when it says none."""
+    most ("去年网络零售额多少？" marks 8992亿元, not 社会消费品零售总额5973亿元 before it); all of them when it says none.
+    A figure of the other side of what is asked is not marked: 农村居民 is 5.7% of 城镇居民、农村居民…分别增长4.5%、5.7%."""
     if not query.wants_figure:
         return ()
-    figures = figures_in(extract)
+    sides = asked_sides(query)
+    figures = [f for f in figures_in(extract) if not other_side(sides, f.indicator or "")] or figures_in(extract)
     asked = asked_characters(query)
     shares = [said_share(f.indicator or "", asked) for f in figures]
     best = max(shares, default=0.0)
-    return tuple((f.start, f.end) for f, share in zip(figures, shares) if share == best or not best)
+    chosen = [f for f, share in zip(figures, shares) if share == best or not best]
+    # "去年GDP增长多少？" is answered by the rate of 国内生产总值超过126万亿元，增长5.2%, not its level
+    return tuple((query.asks_growth and change_span(f, extract)) or (f.start, f.end) for f in chosen)
 
 
 def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer, require_confidence: bool = True) -> Answer:

@@ -200,7 +200,7 @@ def _reader(index: Index, query: Query):
     asked_chars = asked_characters(query)
     # the question's own characters: with its bridges' report terms as asked too, the scorer gained less (eval/RESULTS.md)
     resolved_chars = frozenset(CJK.findall(query.resolved))
-    asked_sides = _asked_sides(query) if query.wants_figure else ()
+    sides_asked = asked_sides(query) if query.wants_figure else ()
 
     def unasked_share(piece: str) -> float:
         own = CJK.findall(piece)
@@ -262,7 +262,7 @@ def _reader(index: Index, query: Query):
             "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)
             if query.wants_figure else 0.0,
             # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
-            "counterpart_measure": _counterpart_measure(asked_sides, figures) if query.wants_figure else 0.0,
+            "counterpart_measure": _counterpart_measure(sides_asked, figures) if query.wants_figure else 0.0,
             # "进出口增长了多少" is not answered by 进出口总值9356.7亿元: figures, and none a change the extract shows
             "level_for_change": float(query.asks_growth and bool(figures)
                                       and not any(is_change(f, sentence, piece) for f in figures)),
@@ -276,25 +276,28 @@ def _reader(index: Index, query: Query):
     return read
 
 
-def _asked_sides(query: Query) -> tuple[tuple[tuple[tuple[str, ...], ...], frozenset[int]], ...]:
+def asked_sides(query: Query) -> tuple[tuple[tuple[tuple[str, ...], ...], frozenset[int]], ...]:
     """Each counterpart group (qa/data/counterparts.txt) the question names, with the sides it names; once a question."""
     named = ((sides, frozenset(i for i, side in enumerate(sides) if any(w in query.resolved for w in side)))
              for sides in counterpart_sides())
     return tuple((sides, asked) for sides, asked in named if asked)
 
 
-def _counterpart_measure(asked_sides, figures) -> float:
+def _counterpart_measure(sides_asked, figures) -> float:
     """1.0 when every figure's indicator names a counterpart of a word the question names, and not that word
-    (`asked_sides`, from _asked_sides; 收入 and 支出, 出口 and 进口, 城镇 and 农村 but not 农村 and 乡村)."""
-    def other(indicator: str) -> bool:
-        for sides, asked in asked_sides:
-            named = {i for i, side in enumerate(sides) if any(w in indicator for w in side)}
-            if named and not asked & named:
-                return True
-        return False
-
-    flagged = [other(f.indicator) for f in figures if f.indicator]
+    (`sides_asked`, from asked_sides; 收入 and 支出, 出口 and 进口, 城镇 and 农村 but not 农村 and 乡村)."""
+    flagged = [other_side(sides_asked, f.indicator) for f in figures if f.indicator]
     return float(bool(flagged) and all(flagged))
+
+
+def other_side(sides_asked, indicator: str) -> bool:
+    """Whether the indicator names only the other side of a counterpart group the question names (城镇居民 for a
+    question about 农村居民)."""
+    for sides, asked in sides_asked:
+        named = {i for i, side in enumerate(sides) if any(w in indicator for w in side)}
+        if named and not asked & named:
+            return True
+    return False
 
 
 def _opening(text: str) -> str:

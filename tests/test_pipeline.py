@@ -39,6 +39,21 @@ def test_only_the_figure_of_the_measure_asked_is_marked(real_index, question, hi
     assert [answer.text[a:b] for a, b in answer.marks] == [marked]
 
 
+@pytest.mark.parametrize(("report", "question", "history", "marked", "unmarked"), [
+    # a growth asked: the rate of 数字经济核心产业实现增加值4290亿元、增长13.3%, not its level
+    (None, "增长了多少？", ["杭州去年数字经济核心产业增加值多少？"], "13.3%", "4290亿元"),
+    ("national-2024-government-work-report.txt", "去年GDP增长多少？", [], "5.2%", "126万亿元"),
+    # 分别 pairs 城镇居民 with 4.5% and 农村居民 with 5.7%: the other side's figure is not the one asked
+    ("provincial-2026/2026_福建省_政府工作报告.csv", "农村的呢？", ["福建城镇居民收入增长多少？"], "5.7%", "4.5%"),
+])
+def test_the_figure_marked_is_the_rate_or_the_side_asked(real_index, report, question, history, marked, unmarked):
+    from eval.sets import index_for
+
+    answer = ask(index_for([report]) if report else real_index, question, history)
+    assert answer.found and marked in answer.text and unmarked in answer.text
+    assert [answer.text[a:b] for a, b in answer.marks] == [marked]
+
+
 def test_2021_target_is_not_confused_with_2020_result(real_index):
     answer = ask(real_index, "2021年地区生产总值预期增长多少？")
     assert answer.found and "7%" in answer.text
