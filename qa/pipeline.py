@@ -140,7 +140,8 @@ def user_questions(history) -> list[str]:
         text = _turn_text(turn)
         if text and len(text) <= MAX_QUESTION_CHARS:  # longer ones were refused when asked
             questions.append(text)
-    return [q for q in (clean_question(q) for q in questions) if q and is_meaningful(q)][-3:]
+    # a greeting or thanks asked nothing a follow-up could go on with
+    return [q for q in (clean_question(q) for q in questions) if q and is_meaningful(q) and not is_small_talk(q)][-3:]
 
 
 def _recent_turns(history) -> list:

@@ -176,7 +176,10 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     new_words = _drop_followup_opening(strip_period(asked, baselines=True))
     own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
                  if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
-    knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic)  # a word of its own the report uses
+    # a word of its own the report uses, itself or through a bridge: "去年GDP多少？" and "What about jobs?" name a thing
+    # in words the report never uses, and are not the question before with GDP added
+    knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic) or (
+        bool(own_topic) and _bridges_known(_drop_followup_opening(strip_period(asked)), vocabulary))
     names_thing = previous is not None and _names_a_thing(new_words)  # 进出口, or only an action (计划完成多少)
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
@@ -215,7 +218,9 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
         asks=tuple(dict.fromkeys(t for t in searched if t in GENERIC_ASKS)),
         years=years,
-        wants_figure=FIGURE_WORDS.search(resolved) is not None,
+        # "5G工厂呢？" after "新增了几家智能工厂？" asks for the figure asked before: 几 is not carried, 多少 is
+        wants_figure=FIGURE_WORDS.search(resolved) is not None
+        or is_followup and previous.wants_figure and ASKING.search(new_words) is None,
         wants_count=COUNT_WORDS.search(asked) is not None or (is_followup and COUNT_WORDS.search(resolved) is not None),
         asks_change=CHANGE_OR_RATE.search(resolved + " " + bridges) is not None,
         about="speaker" if ABOUT_SPEAKER.search(asked) else "occasion" if ABOUT_OCCASION.search(asked) else "",
@@ -228,6 +233,13 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         bridge_keys=tuple(key for key, _ in telling),
         asks_growth=GROWTH_WORDS.search(resolved) is not None,
     )
+
+
+def _bridges_known(text: str, vocabulary: Container[str]) -> bool:
+    """Whether a bridge said in the text (qa/data/glossary.tsv) names more than what is asked (增长, 目标) in terms
+    the report uses."""
+    return any(_known_part(t, vocabulary) in vocabulary
+               for _, terms in keyed_bridges(text) for term in terms for t in tokenize(term) if t not in GENERIC_ASKS)
 
 
 # jieba part-of-speech tags of words that name a thing: nouns, verbal nouns, abbreviations, idioms.

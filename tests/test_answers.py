@@ -243,6 +243,21 @@ def test_a_question_with_no_word_of_its_own_the_report_uses_goes_on_with_the_one
     assert answer.found and expected in answer.text and answer.period == "2021年安排"
 
 
+@pytest.mark.parametrize(("question", "expected"), [("去年杭州GDP多少？", "1.61万亿元"),
+                                                  ("What was Hangzhou's GDP growth in 2020?", "3.9%")])
+def test_a_question_naming_its_thing_through_a_bridge_is_not_a_follow_up(real_index, question, expected):
+    """GDP is not the report's word, only its bridge's (地区生产总值): the question was read as going on with the one
+    before and answered 森林覆盖率 at p 0.98."""
+    answer = ask(real_index, question, ["杭州森林覆盖率多少？"])
+    assert answer.found and expected in answer.text and "森林" not in answer.text
+
+
+def test_a_greeting_before_is_no_question_to_go_on_with(real_index):
+    alone = ask(real_index, "去年杭州GDP多少？")
+    after = ask(real_index, "去年杭州GDP多少？", ["你好", "谢谢"])
+    assert after.resolved == alone.resolved and after.text == alone.text  # "你好" was glued into the question searched
+
+
 @pytest.mark.parametrize(("first", "expected"), [("2020年杭州城镇居民收入增长多少？", "6.7%"),
                                                  ("这五年城镇居民收入增加到多少？", "3.9万元")])
 def test_a_follow_up_naming_a_counterpart_swaps_it_into_the_question_before(real_index, first, expected):
