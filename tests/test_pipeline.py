@@ -43,8 +43,10 @@ def test_only_the_figure_of_the_measure_asked_is_marked(real_index, question, hi
     # a growth asked: the rate of 数字经济核心产业实现增加值4290亿元、增长13.3%, not its level
     (None, "增长了多少？", ["杭州去年数字经济核心产业增加值多少？"], "13.3%", "4290亿元"),
     ("national-2024-government-work-report.txt", "去年GDP增长多少？", [], "5.2%", "126万亿元"),
-    # 分别 pairs 城镇居民 with 4.5% and 农村居民 with 5.7%: the other side's figure is not the one asked
-    ("provincial-2026/2026_福建省_政府工作报告.csv", "农村的呢？", ["福建城镇居民收入增长多少？"], "5.7%", "4.5%"),
+    # a new thing after a 几 question: 几 is not carried, the figure asked for is
+    (None, "上市公司呢？", ["2020年杭州新培育了几家百亿级制造业企业？"], "28家", "4家"),
+    # 分别 pairs 城镇 with 4.3% and 农村居民 with 5.7%: the other side's figure is not the one asked
+    ("provincial-2026/2026_江西省_政府工作报告.csv", "农村的呢？", ["江西去年城镇居民收入增长多少？"], "5.7%", "4.3%"),
 ])
 def test_the_figure_marked_is_the_rate_or_the_side_asked(real_index, report, question, history, marked, unmarked):
     from eval.sets import index_for
