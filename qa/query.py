@@ -38,6 +38,7 @@ PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last f
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
 # "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
+ENGLISH_REFERENCE = re.compile(r"\b(?:it|its|they|them|those|that)\b(?!\s+year)", re.IGNORECASE)  # "How much did it grow?"
 FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
 ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
 # English asks a figure by naming the quantity ("What was Hunan's grain output?"), where Chinese adds 多少
@@ -184,8 +185,9 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
-        # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before
-        or bool(vocabulary) and not knows_own
+        # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before; an English
+        # question's words are never the report's, only its pronouns say it goes on ("How much did it grow?")
+        or (bool(vocabulary) and not knows_own if has_cjk(asked) else ENGLISH_REFERENCE.search(asked) is not None)
         # names only an action ("今年计划完成多少？", "比上年提高了几个百分点？"): done to the thing asked before
         or not names_thing
     )
@@ -197,7 +199,9 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
             # "那整个十五五期间呢" (整个: no word of the report)
             new_thing = own_topic and (not vocabulary or knows_own) and names_thing
             # a new thing keeps the measure asked before: "出口增长多少？" then "那进口呢？" asks how much 进口 grew
-            carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])]))
+            # unless it asks its own question: "有死亡病例吗？" after "治愈出院多少例？" asks no 多少
+            carried = " ".join(dict.fromkeys([*previous.asks, *([previous.unit] if previous.unit else [])])) \
+                if not ASKING.search(asked) else ""
             topic_text = f"{new_words} {carried}".strip() if new_thing else f"{before} {new_words}"
         years = years or previous.years
         period_text = _period_words(previous.resolved) if years == previous.years else _period_words(asked)
@@ -278,7 +282,12 @@ def _tagged_words(text: str) -> tuple[tuple[str, str], ...]:
 def _asks_a_kind(word: str) -> bool:
     """A kind of value rather than a thing: 目标, 实际 (done, against planned), or a plan word heading a compound
     (控制目标, 年度计划); 出口总额 still names 出口."""
-    return word in GENERIC_ASKS or word.endswith(PLAN_WORDS) or ACTUAL.fullmatch(word) is not None
+    return word in GENERIC_ASKS or word in KIND_WORDS or word.endswith(PLAN_WORDS) or ACTUAL.fullmatch(word) is not None
+
+
+# how a value is told rather than of what: "增长率呢？" after "农村电商卖了多少钱？" asks the same thing's rate,
+# "人均呢？" after "经济总量多大" the same thing's per head
+KIND_WORDS = frozenset(["增长率", "增幅", "涨幅", "降幅", "比重", "占比", "人均"])
 
 
 PLAN_WORDS = ("目标", "预期", "计划", "打算")

@@ -252,6 +252,20 @@ def test_a_question_naming_its_thing_through_a_bridge_is_not_a_follow_up(real_in
     assert answer.found and expected in answer.text and "森林" not in answer.text
 
 
+@pytest.mark.parametrize(("history", "question", "expected", "topic"), [
+    # 增长率 is how a value is told, not a thing: the thing is still 农村电商
+    (["农村电商去年卖了多少钱？"], "增长率呢？", "15.7%", "农村电商"),
+    # a question of its own (吗) takes the period, not the 多少 asked before
+    (["累计治愈出院多少例？"], "有死亡病例吗？", "无死亡病例", "无死亡病例"),
+    # an English question's words are never the report's: only a pronoun or "and / what about" makes it go on
+    (["亚运场馆建得怎么样了？"], "How many foreign-invested enterprises did Hangzhou attract last year?", "804家",
+     "外商投资企业"),
+])
+def test_what_a_follow_up_takes_from_the_question_before(real_index, history, question, expected, topic):
+    answer = ask(real_index, question, history)
+    assert answer.found and expected in answer.text and topic in answer.citations[0].text
+
+
 def test_a_greeting_before_is_no_question_to_go_on_with(real_index):
     alone = ask(real_index, "去年杭州GDP多少？")
     after = ask(real_index, "去年杭州GDP多少？", ["你好", "谢谢"])
