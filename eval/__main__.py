@@ -31,6 +31,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="folder of question sets never trained or tuned on (scored, not gated; failures not shown)")
     parser.add_argument("--fresh", type=Path, default=Path("eval/fresh"),
                         help="folder of new question sets about the reports of --sets, never trained on (scored like --unseen)")
+    parser.add_argument("--chats", type=Path, default=Path("eval/chats"),
+                        help="folder of chat sessions, each turn asked after the session's earlier ones (scored, not gated)")
     parser.add_argument("--json", type=Path, default=Path("eval/last-run.json"), help="where to write the results")
     parser.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.json"))
     parser.add_argument("--no-baselines", action="store_true", help="score only the pipeline")
@@ -141,9 +143,10 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     unseen = _unseen(args.unseen)
     fresh = _unseen(args.fresh, "new questions about the reports above (eval/fresh/: never trained on; all questions; "
                                 "failures not shown, not gated)")
+    chats = _chats(args.chats)
     out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
            "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out,
-           "n_loro_rows": len(loro_rows), "unseen": unseen, "fresh": fresh}
+           "n_loro_rows": len(loro_rows), "unseen": unseen, "fresh": fresh, "chats": chats}
     return _finish(args, out, failed, began)
 
 
@@ -222,6 +225,32 @@ def _unseen(directory: Path, title: str = "unseen reports (never trained or tune
         print(f"| {name} | {_f(m['grounded_accuracy'])} | {_f(m['abstention'])} | {_f(m['false_refusal'])} |")
     print(kind_table({directory.name: pooled}))
     return {"per_report": per_report, "pooled": pooled["metrics"]}
+
+
+def _chats(directory: Path) -> dict:
+    """Chat sessions (eval/chats/README.md): each turn asked after the session's earlier turns, with the committed
+    scorer, on its report's own index; a greeting, like an unanswerable turn, is right when nothing is found. By
+    split: dev was read turn by turn to find what to fix, test never was. Reported, not gated; failures not shown."""
+    from eval.sets import index_for, load_sets
+    from eval.systems import PipelineSystem
+
+    sets = load_sets(directory, bundled_dev=None) if Path(directory).is_dir() else []
+    records = []
+    for question_set in sets:
+        index = index_for([question_set.report])
+        rows = run_system(PipelineSystem(index, "hybrid", "pipeline"), list(question_set.items), index)
+        records += [row | {"split": item["split"]} for row, item in zip(rows, question_set.items)]
+    by_split = {split: summarise(rows) for split in ("dev", "test") if (rows := [r for r in records if r["split"] == split])}
+    if not by_split:
+        return {}
+    print("\nchat sessions (eval/chats/: each turn after the session's earlier ones; dev was read, test never; "
+          "not gated):")
+    print("| split | turns | grounded | abstention | false refusals |\n| --- | --- | --- | --- | --- |")
+    for split, summary in by_split.items():
+        m = summary["metrics"]
+        print(f"| {split} | {m['n']} | {_f(m['grounded_accuracy'])} | {_f(m['abstention'])} | {_f(m['false_refusal'])} |")
+    print(kind_table(by_split))
+    return {split: summary["metrics"] for split, summary in by_split.items()}
 
 
 def _names_report_of(item: dict, place: str | None) -> bool:

@@ -174,6 +174,31 @@ def test_the_fresh_questions_are_about_developed_reports_and_never_trained_on():
     assert not {(s.report, i["question"], tuple(i["history"])) for s in fresh for i in s.items} & asked
 
 
+def test_the_chat_sessions_are_whole_sessions_quoting_their_reports():
+    """eval/chats/: each turn's history is its session's earlier turns, in order; every answer and evidence string is
+    in the report word for word (a CSV's doubled quotes read as one); the test split is about reports of eval/sets/
+    only through questions nobody trains on (eval.train reads eval/sets/ only)."""
+    from eval.sets import load_sets, report_path
+
+    chats = load_sets(ROOT / "eval" / "chats", bundled_dev=None)
+    rows = [i for s in chats for i in s.items]
+    assert len(rows) >= 250 and {i["split"] for i in rows} == {"dev", "test"}
+    sessions: dict[tuple[str, int], list[dict]] = {}
+    raw = json.loads
+    for path in sorted((ROOT / "eval" / "chats").glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            row = raw(line)
+            sessions.setdefault((path.name, row["session"]), []).append(row)
+    for turns in sessions.values():
+        turns.sort(key=lambda r: r["turn"])
+        assert all(t["history"] == [u["question"] for u in turns[:n]] for n, t in enumerate(turns))
+    texts = {s.report: report_path(s.report).read_text("utf-8-sig").replace('""', '"') for s in chats}
+    for s in chats:
+        for item in s.items:
+            assert all(a in texts[s.report] for a in item["answers"] + item["evidence"]), item["id"]
+    assert not {i["id"] for i in rows} & {i["id"] for s in load_sets() for i in s.items}
+
+
 def test_the_quick_views_cache_is_remade_when_a_question_set_changes(tmp_path):
     """`python -m eval.quick` keeps prepared questions keyed by the code and the sets: an edited set is a new key,
     so a stale cache is never scored as the new questions."""
