@@ -135,7 +135,7 @@ def change_span(figure: Figure, text: str) -> tuple[int, int] | None:
 def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     """Spans of the extract's figures to mark for a question that asks for one: those whose measure the question says
     most ("去年网络零售额多少？" marks 8992亿元, not 社会消费品零售总额5973亿元 before it); all of them when it says none.
-    A figure of the other side of what is asked is not marked: 农村居民 is 5.7% of 城镇、农村居民…分别增长4.3%、5.7%."""
+    A figure of the other side of what is asked is not marked: 农村居民 is 5.7% of 城镇居民、农村居民…分别增长4.5%、5.7%."""
     if not query.wants_figure:
         return ()
     sides = asked_sides(query)
