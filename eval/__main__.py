@@ -206,16 +206,14 @@ def _unseen(directory: Path, title: str = "unseen reports (never trained or tune
     question scored with the committed scorer, on the report's own index, as a report nobody has read would be.
     Their failures are not printed, so that nobody tunes to them; reported, not gated. eval/fresh/ is scored the
     same way: new questions about the developed reports."""
-    from eval.sets import index_for, load_sets
-    from eval.systems import PipelineSystem
+    from eval.sets import load_sets
 
     sets = load_sets(directory, bundled_dev=None) if Path(directory).is_dir() else []
     if not sets:
         return {}
     per_report, records = {}, []
     for question_set in sets:
-        index = index_for([question_set.report])
-        rows = run_system(PipelineSystem(index, "hybrid", "pipeline"), list(question_set.items), index)
+        rows = _asked_alone(question_set)
         per_report[question_set.name] = summarise(rows)["metrics"]
         records += rows
     pooled = summarise(records)
@@ -227,19 +225,24 @@ def _unseen(directory: Path, title: str = "unseen reports (never trained or tune
     return {"per_report": per_report, "pooled": pooled["metrics"]}
 
 
+def _asked_alone(question_set) -> list[dict]:
+    """Every question of a set asked with the committed scorer, on its report's own index: the eval's records."""
+    from eval.sets import index_for
+    from eval.systems import PipelineSystem
+
+    index = index_for([question_set.report])
+    return run_system(PipelineSystem(index, "hybrid", "pipeline"), list(question_set.items), index)
+
+
 def _chats(directory: Path) -> dict:
     """Chat sessions (eval/chats/README.md): each turn asked after the session's earlier turns, with the committed
     scorer, on its report's own index; a greeting, like an unanswerable turn, is right when nothing is found. By
     split: dev was read turn by turn to find what to fix, test never was. Reported, not gated; failures not shown."""
-    from eval.sets import index_for, load_sets
-    from eval.systems import PipelineSystem
+    from eval.sets import load_sets
 
     sets = load_sets(directory, bundled_dev=None) if Path(directory).is_dir() else []
-    records = []
-    for question_set in sets:
-        index = index_for([question_set.report])
-        rows = run_system(PipelineSystem(index, "hybrid", "pipeline"), list(question_set.items), index)
-        records += [row | {"split": item["split"]} for row, item in zip(rows, question_set.items)]
+    records = [row | {"split": item["split"]} for question_set in sets
+               for row, item in zip(_asked_alone(question_set), question_set.items)]
     by_split = {split: summarise(rows) for split in ("dev", "test") if (rows := [r for r in records if r["split"] == split])}
     if not by_split:
         return {}

@@ -138,8 +138,8 @@ def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     A figure of the other side of what is asked is not marked: 农村居民 is 5.7% of 城镇居民、农村居民…分别增长4.5%、5.7%."""
     if not query.wants_figure:
         return ()
-    sides = asked_sides(query)
-    figures = [f for f in figures_in(extract) if not other_side(sides, f.indicator or "")] or figures_in(extract)
+    sides, found = asked_sides(query), figures_in(extract)
+    figures = [f for f in found if not other_side(sides, f.indicator or "")] or found
     asked = asked_characters(query)
     shares = [said_share(f.indicator or "", asked) for f in figures]
     best = max(shares, default=0.0)

@@ -37,8 +37,8 @@ SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧啦~]+")
 PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
-# "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
 ENGLISH_REFERENCE = re.compile(r"\b(?:it|its|they|them|those|that)\b(?!\s+year)", re.IGNORECASE)  # "How much did it grow?"
+# "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
 FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
 ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
 # English asks a figure by naming the quantity ("What was Hunan's grain output?"), where Chinese adds 多少
@@ -175,12 +175,14 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     previous = parse(history[-1], history[:-1], doc_year, vocabulary, scope) if history else None
     years = find_years(asked, doc_year)
     new_words = _drop_followup_opening(strip_period(asked, baselines=True))
-    own_topic = [t for t in content_tokens(_drop_followup_opening(strip_period(asked)))
+    own_text = _drop_followup_opening(strip_period(asked))
+    own_topic = [t for t in content_tokens(own_text)
                  if t not in GENERIC_ASKS and t not in scope and not ASKING.search(t)]  # "增速在全国排第几" names no thing
     # a word of its own the report uses, itself or through a bridge: "去年GDP多少？" and "What about jobs?" name a thing
-    # in words the report never uses, and are not the question before with GDP added
-    knows_own = any(_known_part(t, vocabulary) in vocabulary for t in own_topic) or (
-        bool(own_topic) and _bridges_known(_drop_followup_opening(strip_period(asked)), vocabulary))
+    # in words the report never uses, and are not the question before with GDP added. Read only when there is a
+    # question before: a first question's bridges (jieba over every term) would be looked up for nothing
+    knows_own = previous is not None and (any(_known_part(t, vocabulary) in vocabulary for t in own_topic) or (
+        bool(own_topic) and _bridges_known(own_text, vocabulary)))
     names_thing = previous is not None and _names_a_thing(new_words)  # 进出口, or only an action (计划完成多少)
     is_followup = previous is not None and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8

@@ -184,10 +184,9 @@ def test_the_chat_sessions_are_whole_sessions_quoting_their_reports():
     rows = [i for s in chats for i in s.items]
     assert len(rows) >= 250 and {i["split"] for i in rows} == {"dev", "test"}
     sessions: dict[tuple[str, int], list[dict]] = {}
-    raw = json.loads
     for path in sorted((ROOT / "eval" / "chats").glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
-            row = raw(line)
+            row = json.loads(line)
             sessions.setdefault((path.name, row["session"]), []).append(row)
     for turns in sessions.values():
         turns.sort(key=lambda r: r["turn"])
