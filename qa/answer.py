@@ -144,6 +144,8 @@ def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     shares = [said_share(f.indicator or "", asked) for f in figures]
     best = max(shares, default=0.0)
     chosen = [f for f, share in zip(figures, shares) if share == best or not best]
+    # "开通地铁6条、171公里" asked "多少公里": of figures that measure the same thing, those in the unit asked
+    chosen = [f for f in chosen if query.unit and query.unit in f.unit] or chosen
     # "去年GDP增长多少？" is answered by the rate of 国内生产总值超过126万亿元，增长5.2%, not its level
     return tuple((query.asks_growth and change_span(f, extract)) or (f.start, f.end) for f in chosen)
 

@@ -32,6 +32,8 @@ def test_2020_gdp_growth_is_answered_and_cited(real_index):
     ("去年网络零售额多少？", [], "8992亿元", "5973亿元"),  # 社会消费品零售总额 comes first in the sentence
     ("失业率呢？", ["2021年城镇新增就业目标是多少？"], "3.5%以内", "25万人"),
     ("去年杭州新增了多少家上市公司？", [], "28家", "19家"),
+    # 开通地铁6条、171公里: both figures measure 开通地铁; the unit asked says which
+    ("去年杭州开通的地铁有多少公里？", [], "171公里", "6条"),
 ])
 def test_only_the_figure_of_the_measure_asked_is_marked(real_index, question, history, marked, unmarked):
     answer = ask(real_index, question, history)
