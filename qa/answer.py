@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.candidates import Candidate, asked_characters, asked_sides, other_side, said_share
-from qa.figures import Figure, figures_in
+from qa.figures import Figure, figures_in, is_change_rate
 from qa.index import Index
 from qa.lists import ReportList
 from qa.query import Query
@@ -146,6 +146,9 @@ def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     chosen = [f for f, share in zip(figures, shares) if share == best or not best]
     # "开通地铁6条、171公里" asked "多少公里": of figures that measure the same thing, those in the unit asked
     chosen = [f for f in chosen if query.unit and query.unit in f.unit] or chosen
+    # "去年GDP多少？" asks a level: 10.3万亿元 of 地区生产总值增长5.5%、达到10.3万亿元, not its rate
+    if not (query.asks_change or query.looks_ahead):
+        chosen = [f for f in chosen if not is_change_rate(f, extract)] or chosen
     # "去年GDP增长多少？" is answered by the rate of 国内生产总值超过126万亿元，增长5.2%, not its level
     return tuple((query.asks_growth and change_span(f, extract)) or (f.start, f.end) for f in chosen)
 

@@ -16,6 +16,8 @@ General rules for how Chinese government reports phrase figures (no sentence of 
   the verb ("地区生产总值增长3.9%").
 - 分别 pairs by position: "A、B分别增长x、y" gives A→x, B→y; "余额分别为x、y，分别增长a、b" gives x→a, y→b.
 - "从a增加到b" gives one figure for b whose change is "从a增加到b"; lists on both sides pair up.
+- A figure with no name of its own, reached in the same clause as the figure before it ("增长5.5%、达到10.3万亿元"),
+  measures what that one measures.
 - Indicator: text before the number back to the previous figure or to ，；：、, with quotes, leading
   verbs (完成, 累计 ...) and trailing verbs (达到, 突破 ...) trimmed, cut to its last 20 characters (the
   head noun comes last in Chinese). When that is empty or a verb phrase before a count
@@ -207,8 +209,14 @@ def _sentence_items(raw: str) -> list[_Item]:
                 it.indicator = it.indicator or name
         elif first.kind == "F":
             for k, it in enumerate(run):
-                it.indicator = _plain_name(s, it) or (run[k - 1].indicator if k else "")
+                it.indicator = _plain_name(s, it) or (run[k - 1].indicator if k else _same_clause(prev_run, it))
     return [it for it in items if not it.drop]
+
+
+def _same_clause(prev_run: list[_Item], it: _Item) -> str:
+    """A nameless figure reached in the clause of the figure before it measures the same: 地区生产总值增长5.5%、
+    达到10.3万亿元; 突破3万亿元、达3.6万亿元."""
+    return prev_run[-1].indicator if prev_run and not re.search(r"[，,；;：:]", it.gap) else ""
 
 
 def _plain_name(s: str, it: _Item) -> str:

@@ -41,6 +41,16 @@ def test_two_figures_each_with_own_change():
     ]
 
 
+def test_a_nameless_figure_reached_in_the_same_clause_measures_what_the_one_before_does():
+    assert rows("地区生产总值增长5.5%、达到10.3万亿元，成为全国第三个过10万亿元省份。")[:2] == [
+        ("地区生产总值", "5.5", "%", "增长5.5%"),
+        ("地区生产总值", "10.3", "万亿元", ""),
+    ]
+    assert [r[:2] for r in rows("工业增加值突破1万亿元、达1.19万亿元；")] == [("工业增加值", "1"), ("工业增加值", "1.19")]
+    # after a comma the clause is another: its subject is not assumed
+    assert rows("地区生产总值跨越3个千亿元台阶，达到1.5万亿元、增长19.8%。")[1][0] == ""
+
+
 def test_scaled_counts():
     assert rows("⑦新建中小学、幼儿园87所，新增学位8万个；")[-1] == ("新增学位", "8", "万个", "")
     assert rows("完成回迁安置1.1万户；") == [("回迁安置", "1.1", "万户", "")]

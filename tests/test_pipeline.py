@@ -51,8 +51,10 @@ def test_only_the_figure_of_the_measure_asked_is_marked(real_index, question, hi
     # share, so only the side check keeps 4.5% unmarked (of the reports, only 福建's says it so: the others say 城镇、农村…)
     ("provincial-2026/2026_福建省_政府工作报告.csv", "农村的呢？", ["福建城镇居民收入增长多少？"], "5.7%", "4.5%"),
     ("provincial-2026/2026_江西省_政府工作报告.csv", "农村的呢？", ["江西去年城镇居民收入增长多少？"], "5.7%", "4.3%"),
+    # a level asked: the level of 地区生产总值增长5.5%、达到10.3万亿元, not its rate
+    ("provincial-2026/2026_山东省_政府工作报告.csv", "山东去年GDP多少？", [], "10.3万亿元", "5.5%"),
 ])
-def test_the_figure_marked_is_the_rate_or_the_side_asked(real_index, report, question, history, marked, unmarked):
+def test_the_figure_marked_is_the_rate_level_or_side_asked(real_index, report, question, history, marked, unmarked):
     from eval.sets import index_for
 
     answer = ask(index_for([report]) if report else real_index, question, history)
