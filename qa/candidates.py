@@ -42,15 +42,17 @@ FEATURES = (
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
-    "chars_extract", "change_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
+    "chars_extract", "percent_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
     "cosine_z", "measure_lead",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
-# (a ranker fed "change_unasked" put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
+# (a ranker fed "change_unasked", percent_unasked's forerunner, put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
 # one fed "cosine_z" put short sentences that read close first, 经济总量… before the GDP's figure)
-ANSWER_ONLY = ("change_unasked", "cosine_z")
+ANSWER_ONLY = ("percent_unasked", "cosine_z")
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
+SHARE_WORDS = re.compile(r"占|几成|成数|多大比")
+PERCENT = frozenset(["%", "％", "‰", "个百分点", "百分点"])
 REACHES = re.compile(r"[到至]|达|突破|超过")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
@@ -201,6 +203,7 @@ def _reader(index: Index, query: Query):
     # the question's own characters: with its bridges' report terms as asked too, the scorer gained less (eval/RESULTS.md)
     resolved_chars = frozenset(CJK.findall(query.resolved))
     sides_asked = asked_sides(query) if query.wants_figure else ()
+    asks_share = SHARE_WORDS.search(query.resolved) is not None  # 占了几成: a share, in words CHANGE_OR_RATE misses
 
     def unasked_share(piece: str) -> float:
         own = CJK.findall(piece)
@@ -254,9 +257,11 @@ def _reader(index: Index, query: Query):
             "enumerates": float(wants_list and ENUMERATION.search(piece) is not None),
             "second_clause": float(second > 0),
             "chars_extract": chars(piece),
-            # "常住人口有多少" is not answered by "增长0.5%": every figure a rate of change, and none was asked for
-            "change_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead) and bool(figures)
-                                    and all(is_change_rate(f, sentence) for f in figures)),
+            # "常住人口有多少" is not answered by 增长0.5% nor by 城镇化率达到82%, GDP not by 民营经济增加值占地区生产总值比重
+            # 58.5%: every figure a percentage or a rate of change, and neither a change nor a share asked
+            "percent_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead or asks_share)
+                                     and bool(figures) and all(measure_of(f.unit) in PERCENT or is_change_rate(f, sentence)
+                                                               for f in figures)),
             # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
             # figure's indicator the question says
             "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)
