@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
-from qa.figures import figures_in, is_change, is_change_rate, measure_of
+from qa.figures import figures_in, is_change, is_change_rate, is_percentage, measure_of
 from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
@@ -51,8 +51,6 @@ FEATURES = (
 ANSWER_ONLY = ("percent_unasked", "cosine_z")
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
-SHARE_WORDS = re.compile(r"占|几成|成数|多大比")
-PERCENT = frozenset(["%", "％", "‰", "个百分点", "百分点"])
 REACHES = re.compile(r"[到至]|达|突破|超过")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
@@ -203,7 +201,6 @@ def _reader(index: Index, query: Query):
     # the question's own characters: with its bridges' report terms as asked too, the scorer gained less (eval/RESULTS.md)
     resolved_chars = frozenset(CJK.findall(query.resolved))
     sides_asked = asked_sides(query) if query.wants_figure else ()
-    asks_share = SHARE_WORDS.search(query.resolved) is not None  # 占了几成: a share, in words CHANGE_OR_RATE misses
 
     def unasked_share(piece: str) -> float:
         own = CJK.findall(piece)
@@ -259,9 +256,8 @@ def _reader(index: Index, query: Query):
             "chars_extract": chars(piece),
             # "常住人口有多少" is not answered by 增长0.5% nor by 城镇化率达到82%, GDP not by 民营经济增加值占地区生产总值比重
             # 58.5%: every figure a percentage or a rate of change, and neither a change nor a share asked
-            "percent_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead or asks_share)
-                                     and bool(figures) and all(measure_of(f.unit) in PERCENT or is_change_rate(f, sentence)
-                                                               for f in figures)),
+            "percent_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead or query.asks_share)
+                                     and bool(figures) and all(is_percentage(f) or is_change_rate(f, sentence) for f in figures)),
             # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
             # figure's indicator the question says
             "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)

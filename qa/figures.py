@@ -92,6 +92,11 @@ def is_change_rate(figure: Figure, text: str) -> bool:
     return measure_of(figure.unit) in _RATES and _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
+def is_percentage(figure: Figure) -> bool:
+    """In %, ‰ or 个百分点: a share or a rate, never an amount (倍 is a rate's measure, not a percentage)."""
+    return measure_of(figure.unit) in _RATES - {"倍"}
+
+
 def is_change(figure: Figure, text: str, shown: str) -> bool:
     """Whether `shown` (the part of `text` given as the answer) says a change of any unit: a level with its change
     ("从1.05万亿元增加到1.61万亿元") when the change is in it, else a figure after a change verb ("增长3.9%",
@@ -216,7 +221,7 @@ def _sentence_items(raw: str) -> list[_Item]:
 def _same_clause(prev_run: list[_Item], it: _Item) -> str:
     """A nameless figure reached in the clause of the figure before it measures the same: 地区生产总值增长5.5%、
     达到10.3万亿元; 突破3万亿元、达3.6万亿元."""
-    return prev_run[-1].indicator if prev_run and not re.search(r"[，,；;：:]", it.gap) else ""
+    return prev_run[-1].indicator if prev_run and it.prefix == it.gap else ""  # no clause break between them
 
 
 def _plain_name(s: str, it: _Item) -> str:

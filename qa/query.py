@@ -59,6 +59,8 @@ AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
 CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
                             r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
+# A share asked in words CHANGE_OR_RATE does not read as one ("占了几成")
+SHARE_WORDS = re.compile(r"占|几成|成数|多大比")
 # A question about how much something changed ("增长了多少", "how fast did it grow"), narrower than CHANGE_OR_RATE: not
 # a level reached (提高到), a count of new things (新增) or 增加值, a level measure.
 GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨|下降|降低|减少|增加|提高|提升|上升|涨了|降了|多了|(?<!多)少了)(?![到至值])"
@@ -96,6 +98,7 @@ class Query:
     bridge_sets: tuple[tuple[str, ...], ...] = ()  # each bridge's report terms: any one of them says it
     bridge_keys: tuple[str, ...] = ()  # the glossary word each of bridge_sets was found by ("gdp", "网上卖东西")
     asks_growth: bool = False  # how much something changed (增长了多少): a level alone does not say
+    asks_share: bool = False  # a share, in words CHANGE_OR_RATE misses (占了几成): a percentage answers it
 
     @property
     def topic_chars(self) -> tuple[str, ...]:
@@ -238,6 +241,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         bridge_sets=tuple(terms for _, terms in telling),
         bridge_keys=tuple(key for key, _ in telling),
         asks_growth=GROWTH_WORDS.search(resolved) is not None,
+        asks_share=SHARE_WORDS.search(resolved) is not None,
     )
 
 

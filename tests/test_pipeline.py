@@ -201,30 +201,20 @@ def test_a_sibling_measure_is_not_an_answer(real_index):
     assert goods.found and "3693亿元" in goods.text
 
 
-def test_a_rate_of_change_asked_as_a_level_tells_the_answerability_model(real_index):
-    """"固定资产投资增长6.8%" is the report's only figure for it: a candidate for "是多少" (a level), not for "增长多少"."""
+@pytest.mark.parametrize(("candidate", "as_level", "as_asked"), [
+    # the report's only figure for it, a rate of change: a candidate for "增长多少", not for "是多少" (a level)
+    ("固定资产投资增长6.8%", ["2020年杭州固定资产投资是多少？"], ["2020年杭州固定资产投资增长多少？"]),
+    # a share: a candidate for the rate or a share asked (in words too: 占了几成), not for how many people
+    ("常住人口城镇化率达到82%以上", ["杭州常住人口有多少？"], ["杭州常住人口城镇化率是多少？", "城镇人口占了几成？"]),
+])
+def test_a_percentage_asked_as_a_level_tells_the_answerability_model(real_index, candidate, as_level, as_asked):
     from qa.pipeline import prepare
 
     def flag(question: str) -> float:
-        pool = prepare(real_index, question, ()).pool
-        rate = next(c for c in pool if c.text == "固定资产投资增长6.8%")
-        return rate.feature("percent_unasked")
+        return next(c.feature("percent_unasked") for c in prepare(real_index, question, ()).pool if c.text == candidate)
 
-    assert flag("2020年杭州固定资产投资是多少？") == 1.0
-    assert flag("2020年杭州固定资产投资增长多少？") == 0.0
-
-
-def test_a_percentage_asked_as_a_level_tells_the_answerability_model(real_index):
-    """"常住人口城镇化率达到82%以上" is a share: a candidate for the rate or a share asked, not for how many people."""
-    from qa.pipeline import prepare
-
-    def flag(question: str) -> float:
-        return next(c.feature("percent_unasked") for c in prepare(real_index, question, ()).pool
-                    if c.text == "常住人口城镇化率达到82%以上")
-
-    assert flag("杭州常住人口有多少？") == 1.0
-    assert flag("杭州常住人口城镇化率是多少？") == 0.0
-    assert flag("城镇人口占了几成？") == 0.0
+    assert [flag(q) for q in as_level] == [1.0] * len(as_level)
+    assert [flag(q) for q in as_asked] == [0.0] * len(as_asked)
 
 
 def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
