@@ -24,7 +24,7 @@ from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
 from qa.query import GENERIC_ASKS, Query, counterpart_sides, strip_period
-from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, Hit, period_fit, tense_fit
+from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, PERIOD_OVERLAP, Hit, period_fit, tense_fit
 from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
@@ -43,7 +43,7 @@ FEATURES = (
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
     "chars_extract", "percent_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
-    "cosine_z", "measure_lead",
+    "cosine_z", "measure_lead", "period_overlap",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked", percent_unasked's forerunner, put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
@@ -52,6 +52,9 @@ ANSWER_ONLY = ("percent_unasked", "cosine_z")
 ENUMERATION = re.compile(r"[^、，。；：]{1,12}、[^、，。；：]{1,12}、")  # three items or more
 SENTENCE_END = re.compile(r"[。！？]")
 REACHES = re.compile(r"[到至]|达|突破|超过")
+# a figure over the plan's years, not its last year's level: "年均超过70万人", "累计106万人"
+OVER_YEARS = re.compile(r"年均|累计|平均|合计|五年")
+CLAUSE_BREAK = re.compile(r"[，；：。、]")
 CJK_RUN_AT_END = re.compile(r"[\u4e00-\u9fff]+$")
 CLAUSE_SPLIT = re.compile(r"[，；：。]")
 LISTED_SPLIT = re.compile(r"[、和]")
@@ -230,13 +233,15 @@ def _reader(index: Index, query: Query):
         piece = paragraph.text[extract[0] : extract[1]]
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
-        end_level = _end_level(query, own, sentence, piece, figures)  # the sentence's own time is the year asked
+        end_level = _end_level(query, own, sentence, figures)  # the sentence's own time is the year asked
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
         values.update(said)
         values.update({
             "coverage_extract": cover(piece),
             "period_exact": float(fit == PERIOD_EXACT or end_level),
             "period_other": float(fit == PERIOD_OTHER and not end_level),
+            # the sentence's time only overlaps the time asked: "年均增长6%" of 2021-2025 for "去年…增长多少"
+            "period_overlap": float(fit == PERIOD_OVERLAP and not end_level),
             "has_figure": float(bool(figures)),
             "wants_figure_no_figure": float(query.wants_figure and not figures),
             "count_fit": count_fit if query.wants_count else 0.0,
@@ -316,12 +321,20 @@ def _names_other_year(query: Query, text: str) -> bool:
     return any(not query.years[0] <= y <= query.years[1] for y in _years_named(text))
 
 
-def _end_level(query: Query, period: Period, sentence: str, piece: str, figures) -> bool:
-    """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year. The verb
-    reaching it is in the extract (`piece`): in "经济总量连续跨过3个万亿元大关，占全国比重…提升至7.4%" the first
-    clause's 3个 reaches nothing."""
+def _end_level(query: Query, period: Period, sentence: str, figures) -> bool:
+    """A five-year review's "增加到1.61万亿元" is the level of the plan's last year: it answers that year's level,
+    not its change ("2025年收入增长多少" is not answered by 达到41580元). The figure is reached in its own clause: in
+    "经济总量连续跨过3个万亿元大关" 3个 reaches nothing, and "年均超过70万人" is no one year's."""
     return bool(query.years and query.years[0] == query.years[1] == period.end and period.kind == "plan_review"
-                and any(not is_change_rate(f, sentence) for f in figures) and REACHES.search(piece))
+                and not query.asks_growth and any(_reached(f, sentence) for f in figures))
+
+
+def _reached(figure, sentence: str) -> bool:
+    """A level the sentence says was reached ("达3.6万亿元", "从…增长到…4.93万亿元"), not a change nor a figure
+    over several years."""
+    clause = CLAUSE_BREAK.split(sentence[: figure.start])[-1]
+    return (not is_change_rate(figure, sentence) and REACHES.search(clause) is not None
+            and OVER_YEARS.search(clause) is None)
 
 
 def _unknown_share(index: Index, query: Query) -> float:

@@ -217,6 +217,18 @@ def test_a_percentage_asked_as_a_level_tells_the_answerability_model(real_index,
     assert [flag(q) for q in as_asked] == [0.0] * len(as_asked)
 
 
+@pytest.mark.parametrize(("question", "end_level"), [
+    ("2020年杭州城镇居民收入是多少？", 1.0),  # the five-year review's 增加到6.9万元 is 2020's level
+    ("现在杭州城里人一年收入多少？", 1.0),  # "now": the year the report reviews
+    ("2020年杭州城镇居民收入增长了多少？", 0.0),  # a level reached says nothing of that year's change
+])
+def test_a_five_year_reviews_end_level_answers_its_last_years_level_not_its_change(real_index, question, end_level):
+    from qa.pipeline import prepare
+
+    flags = {c.feature("end_level") for c in prepare(real_index, question, ()).pool if "增加到6.9万元" in c.text}
+    assert flags == {end_level}
+
+
 def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
     """"网上卖东西" says 网络零售额 through its bridge (网络零售), and of 农村电商销售收入 only 电商 and 售."""
     from qa.pipeline import prepare
