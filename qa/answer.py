@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.candidates import Candidate, asked_characters, asked_sides, other_side, said_share
-from qa.figures import Figure, figures_in, is_change_rate
+from qa.figures import Figure, figures_in, is_change_rate, start_span
 from qa.index import Index
 from qa.lists import ReportList
 from qa.query import Query
-from qa.retrieval import Hit
+from qa.retrieval import Hit, is_baseline_year
 from qa.scorer import Scorer
 from qa.source import Paragraph
 
@@ -132,7 +132,7 @@ def change_span(figure: Figure, text: str) -> tuple[int, int] | None:
     return at + rates[-1].start, at + rates[-1].end
 
 
-def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
+def asked_figures(query: Query, extract: str, from_start: bool = False) -> tuple[tuple[int, int], ...]:
     """Spans of the extract's figures to mark for a question that asks for one: those whose measure the question says
     most ("去年网络零售额多少？" marks 8992亿元, not 社会消费品零售总额5973亿元 before it); all of them when it says none.
     A figure of the other side of what is asked is not marked: 农村居民 is 5.7% of 城镇居民、农村居民…分别增长4.5%、5.7%."""
@@ -149,6 +149,9 @@ def asked_figures(query: Query, extract: str) -> tuple[tuple[int, int], ...]:
     # "去年GDP多少？" asks a level: 10.3万亿元 of 地区生产总值增长5.5%、达到10.3万亿元, not its rate
     if not (query.asks_change or query.looks_ahead):
         chosen = [f for f in chosen if not is_change_rate(f, extract)] or chosen
+    # "五年前是多少？" of a five-year review is answered by where its change starts: 80户 of 从80户增加到810户
+    if from_start and (starts := [span for f in chosen if (span := start_span(f, extract))]):
+        return tuple(starts)
     # "去年GDP增长多少？" is answered by the rate of 国内生产总值超过126万亿元，增长5.2%, not its level
     return tuple((query.asks_growth and change_span(f, extract)) or (f.start, f.end) for f in chosen)
 
@@ -163,7 +166,8 @@ def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer,
         return not_found(query, hits, **signals)
     start, end = best.extract
     extract = best.text
-    marks = asked_figures(query, extract)
+    own = best.hit.paragraph.period.of_sentence(best.hit.paragraph.text[best.start : best.end])
+    marks = asked_figures(query, extract, bool(query.years) and is_baseline_year(own, query.years))
     others = [h for h in one_per_paragraph(hits[:3]) if h.paragraph.id != best.hit.paragraph.id]
     citations = (citation(best.hit, (start, end)),) + tuple(citation(h) for h in others)
     return Answer(query.asked, query.resolved, extract, marks, True, citations,

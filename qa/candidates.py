@@ -24,7 +24,7 @@ from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
 from qa.query import GENERIC_ASKS, Query, counterpart_sides, strip_period
-from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, PERIOD_OVERLAP, Hit, period_fit, tense_fit
+from qa.retrieval import PERIOD_EXACT, PERIOD_OTHER, PERIOD_OVERLAP, Hit, is_baseline_year, period_fit, tense_fit
 from qa.tokens import CJK, QUESTION_WORDS, _jieba, has_cjk, normalize, tokenize
 
 CLAUSE_END = re.compile(r"(?<=[，：])")
@@ -43,7 +43,7 @@ FEATURES = (
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
     "chars_extract", "percent_unasked", "indicator_said", "counterpart_measure", "level_for_change", "unasked_chars",
-    "cosine_z", "measure_lead", "period_overlap",
+    "cosine_z", "measure_lead", "period_overlap", "per_capita_unasked",
 )
 # Features only the answerability model reads: whether the best candidate answers at all, not which one is best
 # (a ranker fed "change_unasked", percent_unasked's forerunner, put 农村电商销售收入 above 网络零售额 for "网上卖东西卖了多少钱", eval/RESULTS.md;
@@ -142,12 +142,15 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
         ranked = (cosine, (cosine - low) / (high - low) if high > low else 0.0, hit.dense, hit.score / top_score,
                   hit.bm25 / top_bm25, 1.0 / (rank + 1), cosine_z)
         for reading in sentence:
+            lead = next(leads)
+            if reading.features[_OTHER_SLOT]:  # of another time than asked, as a paragraph of another period is
+                continue
             features = list(reading.features)
             for slot, value in zip(_ASKED_SLOTS, asked):
                 features[slot] = value
             for slot, value in zip(_RANKED_SLOTS, ranked):
                 features[slot] = float(value)
-            features[_LEAD_SLOT] = next(leads)
+            features[_LEAD_SLOT] = lead
             out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
     return out
 
@@ -158,6 +161,7 @@ _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "fo
 _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank",
                                                      "cosine_z"))
 _LEAD_SLOT = FEATURES.index("measure_lead")
+_OTHER_SLOT = FEATURES.index("period_other")
 NO_MEASURE = -0.1  # measure_lead of an extract with no figure's measure known: below the spread of those with one
 
 
@@ -234,14 +238,18 @@ def _reader(index: Index, query: Query):
         figures = [f for f in figures_in(sentence) if sentence[f.start : f.end] in piece]
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, own, sentence, figures)  # the sentence's own time is the year asked
+        baseline = bool(query.years) and is_baseline_year(own, query.years)
+        start_level = baseline and not query.asks_growth and (any(f.change[:1] in ("从", "由") for f in figures)
+                                                               or f"{query.years[0]}年" in sentence)
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
         values.update(said)
         values.update({
             "coverage_extract": cover(piece),
-            "period_exact": float(fit == PERIOD_EXACT or end_level),
-            "period_other": float(fit == PERIOD_OTHER and not end_level),
+            # a five-year review's "从80户增加到810户" gives the level of the year before its first too
+            "period_exact": float(fit == PERIOD_EXACT or end_level or start_level),
+            "period_other": float((fit == PERIOD_OTHER or baseline) and not (end_level or start_level)),
             # the sentence's time only overlaps the time asked: "年均增长6%" of 2021-2025 for "去年…增长多少"
-            "period_overlap": float(fit == PERIOD_OVERLAP and not end_level),
+            "period_overlap": float(fit == PERIOD_OVERLAP and not (end_level or baseline)),
             "has_figure": float(bool(figures)),
             "wants_figure_no_figure": float(query.wants_figure and not figures),
             "count_fit": count_fit if query.wants_count else 0.0,
@@ -263,6 +271,9 @@ def _reader(index: Index, query: Query):
             # 58.5%: every figure a percentage or a rate of change, and neither a change nor a share asked
             "percent_unasked": float(query.wants_figure and not (query.asks_change or query.looks_ahead or query.asks_share)
                                      and bool(figures) and all(is_percentage(f) or is_change_rate(f, sentence) for f in figures)),
+            # "2025年地区生产总值是多少" is not answered by 人均地区生产总值达16.7万元: the figures that measure most
+            # what is asked are each per head, and no head was asked
+            "per_capita_unasked": float(query.wants_figure and bool(figures) and _per_capita_unasked(query, figures)),
             # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
             # figure's indicator the question says
             "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)
@@ -648,6 +659,20 @@ def _measures(query: Query, sentence: str, figure) -> bool:
 def asked_characters(query: Query) -> frozenset[str]:
     """The characters of the question and of its bridges' report terms: what `said_share` reads a measure against."""
     return frozenset(CJK.findall(_asked_terms(query)[0]))
+
+
+PER_HEAD = re.compile(r"人均|平均每|每人|每个人|per capita|per person|per head", re.IGNORECASE)
+
+
+def _per_capita_unasked(query: Query, figures) -> bool:
+    """The figures whose measure the question says most are each per head (人均地区生产总值), and the question (with
+    its bridges: "老百姓收入" is 居民人均可支配收入) asks nothing per head."""
+    if PER_HEAD.search(_asked_terms(query)[0]):
+        return False
+    asked = asked_characters(query)
+    shares = [said_share(f.indicator, asked) for f in figures]
+    best = max(shares)
+    return all("人均" in f.indicator for f, share in zip(figures, shares) if share == best)
 
 
 def said_share(indicator: str, asked: frozenset[str]) -> float:

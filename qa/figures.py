@@ -50,12 +50,18 @@ _RATES = {"%", "％", "‰", "个百分点", "百分点", "倍"}
 _VERBS = "增长|下降|上升|提高|提升|增加|减少|降低|回落|下滑|压减|扩大|缩小"
 _RATE_AFTER_VERB = re.compile(rf"(?:{_VERBS})(?:了|达|为|到|至)?(?:[\d.]+(?:%|％|个百分点)?[、和及与])*$")  # "分别增长3.9%和"
 _CHANGE = re.compile(rf"(?:分别|同比|比上年|年均|均)*(?:{_VERBS})$")
-_TO = re.compile(rf"(?:{_VERBS})?[到至]")
+_TO = re.compile(rf"(?:{_VERBS})?[到至](?:\d{{4}}年(?:底|末)?的?)?")  # "增长到2025年的4.93万亿元"
+# where a change starts: "从1.05万亿元", "从2020年的3.68万亿元"
+_FROM = re.compile(r"[从由](?:\d{4}年(?:底|末)?的?)?$")
 _SEP = re.compile(r"[、和及与]?")
 _LEAD = re.compile(r"^(?:\d+[.．、)）]|其中|全年|今年|累计|完成|力争|确保|全面|基本|并|将|把|是|的|另)")
 _TRAIL = re.compile(
     rf"(?:(?:{_VERBS})?[到至]|达到|达|为|是|突破|超过|超|控制在|保持在|稳定在|不低于|不少于|不超过|高于|低于|力争|分别|均|累计|约|近|在|的)$"
 )
+# a count of milestones passed ("跨越3个千亿元台阶"): it counts steps, and the level reached after it ("，达到1.5万亿元")
+# measures the subject before it
+_STEPS = re.compile(r"(?:万亿|千亿|百亿|亿|万)[元级]?(?:台阶|大关|关口)")
+_STEP_VERB = re.compile(r"(?:五年|连续|接连|连)*(?:跨越|跨过|迈上|迈过|跨上|登上|站上|越过|跨)$")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
 
 
@@ -84,6 +90,7 @@ class _Item:
     indicator: str = ""
     change: str = ""
     drop: bool = False
+    subject: str = ""  # what a count of milestones is of (地区生产总值 in "地区生产总值跨越3个千亿元台阶")
 
 
 def is_change_rate(figure: Figure, text: str) -> bool:
@@ -104,6 +111,15 @@ def is_change(figure: Figure, text: str, shown: str) -> bool:
     if figure.change:
         return figure.change in shown
     return _RATE_AFTER_VERB.search(text[: figure.start]) is not None
+
+
+def start_span(figure: Figure, text: str) -> tuple[int, int] | None:
+    """Where in `text` the level a change starts from is: 80户 of "从80户增加到810户"; None when it has none."""
+    lead = re.match(r"[从由](?:\d{4}年(?:底|末)?的?)?", figure.change)
+    level = _FIG.match(figure.change.translate(_FULLWIDTH), lead.end()) if lead else None
+    # the level as written, before the figure: 分别从4.8万元、2.6万元增加到6.9万元、3.9万元 lists them apart
+    at = text.rfind(figure.change[lead.end() : level.end()], 0, figure.start) if level else -1
+    return (at, at + level.end() - lead.end()) if at >= 0 else None
 
 
 def measure_of(unit: str) -> str:
@@ -182,8 +198,8 @@ def _sentence_items(raw: str) -> list[_Item]:
             it.kind, it.verb = prev.kind, prev.verb
         elif c and m["meas"] in _RATES:
             it.kind, it.head, it.verb = "C", prefix[: c.start()], re.sub(r"分别|^均", "", c.group())
-        elif prefix.endswith(("从", "由")):
-            it.kind, it.head, it.verb = "from", prefix[:-1], prefix[-1]
+        elif start := _FROM.search(prefix):
+            it.kind, it.head, it.verb = "from", prefix[: start.start()], start.group()
         elif prev and prev.kind == "from" and _TO.fullmatch(prefix):
             it.kind = "to"
         it.change = it.verb + it.value + it.unit if it.kind == "C" else ""
@@ -214,6 +230,9 @@ def _sentence_items(raw: str) -> list[_Item]:
                 it.indicator = it.indicator or name
         elif first.kind == "F":
             for k, it in enumerate(run):
+                if steps := _STEPS.match(s, it.end):
+                    it.indicator, it.subject = steps.group(), clean_indicator(_STEP_VERB.sub("", it.prefix.rsplit("、", 1)[-1]))
+                    continue
                 it.indicator = _plain_name(s, it) or (run[k - 1].indicator if k else _same_clause(prev_run, it))
     return [it for it in items if not it.drop]
 
@@ -221,6 +240,8 @@ def _sentence_items(raw: str) -> list[_Item]:
 def _same_clause(prev_run: list[_Item], it: _Item) -> str:
     """A nameless figure reached in the clause of the figure before it measures the same: 地区生产总值增长5.5%、
     达到10.3万亿元; 突破3万亿元、达3.6万亿元."""
+    if prev_run and prev_run[-1].subject:  # "跨越3个千亿元台阶，达到1.5万亿元": the level of what crossed them
+        return prev_run[-1].subject
     return prev_run[-1].indicator if prev_run and it.prefix == it.gap else ""  # no clause break between them
 
 

@@ -19,8 +19,9 @@ from qa.tokens import CJK, QUESTION_WORDS, _jieba, content_tokens, has_cjk, norm
 MAX_QUESTION_CHARS = 500
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 PLAN = re.compile(r"十([一二三四五六七八九])五|(\d\d)(?:th|st|nd|rd) five[- ]year", re.IGNORECASE)
-RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本年": 0, "明年": 1,
-                  "last year": -1, "this year": 0, "next year": 1}
+# 五年前: the year before the five reviewed, where the review's "从…增加到…" starts (2020 for a report of 2026)
+RELATIVE_YEARS = {"去年": -1, "上一年": -1, "前年": -2, "今年": 0, "本年": 0, "明年": 1, "五年前": -6, "5年前": -6,
+                  "last year": -1, "this year": 0, "next year": 1, "five years ago": -6}
 # "Now" asks for the latest actual value: the year the report reviews (a report of 2021 gives 2020's).
 LATEST = re.compile(r"现在|目前|当前|眼下|如今|\b(?:now|currently|at present)\b", re.IGNORECASE)
 # A result asked for, not a plan: "2021年实际增长多少" is not answered by 2021's target.

@@ -57,7 +57,13 @@ def period_fit(period: Period, years: tuple[int, int] | None) -> float:
     start, end = years
     if (period.start, period.end) == (start, end) or (start == end and period.kind == "plan_ahead" and period.end == end):
         return PERIOD_EXACT  # "到2025年" asks for the five-year plan's end point
-    return PERIOD_OVERLAP if period.overlaps(start, end) else PERIOD_OTHER
+    return PERIOD_OVERLAP if period.overlaps(start, end) or is_baseline_year(period, years) else PERIOD_OTHER
+
+
+def is_baseline_year(period: Period, years: tuple[int, int]) -> bool:
+    """The one year asked is the year before a reviewed plan's first: the review gives its levels as where the plan
+    started ("从1.38亿件增加到5.66亿件", "五年前是多少")."""
+    return period.kind == "plan_review" and years[0] == years[1] == period.start - 1
 
 
 def tense_fit(period: Period, looks_ahead: bool) -> float:
@@ -76,7 +82,7 @@ def _covered_years(index: Index) -> set[int]:
     for paragraph in index.paragraphs.values():
         if paragraph.period.start is not None:
             years.update({paragraph.period.end, paragraph.period.start} if paragraph.period.kind != "plan_review"
-                         else {paragraph.period.end})
+                         else {paragraph.period.end, paragraph.period.start - 1})  # its end level, and where it began
     return years
 
 

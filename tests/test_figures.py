@@ -48,7 +48,15 @@ def test_a_nameless_figure_reached_in_the_same_clause_measures_what_the_one_befo
     ]
     assert [r[:2] for r in rows("工业增加值突破1万亿元、达1.19万亿元；")] == [("工业增加值", "1"), ("工业增加值", "1.19")]
     # after a comma the clause is another: its subject is not assumed
-    assert rows("地区生产总值跨越3个千亿元台阶，达到1.5万亿元、增长19.8%。")[1][0] == ""
+    assert rows("粮食产量增长2.1%，达到1.5万吨。")[1][0] == ""
+
+
+def test_a_count_of_milestones_counts_steps_and_the_level_after_it_measures_their_subject():
+    # 3个 counts 千亿元台阶, not 地区生产总值: "去年GDP多少？" must not be answered with it
+    assert [r[:3] for r in rows("地区生产总值跨越3个千亿元台阶，达到1.5万亿元、增长19.8%。")] == [
+        ("千亿元台阶", "3", "个"), ("地区生产总值", "1.5", "万亿元")]
+    assert [r[:3] for r in rows("地区生产总值连续迈上4个万亿元台阶、达14.2万亿元、年均增长5.7%。")] == [
+        ("万亿元台阶", "4", "个"), ("地区生产总值", "14.2", "万亿元")]
 
 
 def test_scaled_counts():

@@ -229,6 +229,15 @@ def test_a_five_year_reviews_end_level_answers_its_last_years_level_not_its_chan
     assert flags == {end_level}
 
 
+def test_five_years_ago_is_where_the_five_year_review_starts(real_index):
+    """The report of 2021 reviews 2016-2020: 从1234亿元增加到2093亿元 gives 2015's level too, and that is marked."""
+    answer = ask(real_index, "五年前是多少？", ["杭州2020年一般公共预算收入有多少？"])
+    assert answer.found and "**1234亿元**" in answer.markdown() and "**2093亿元**" not in answer.markdown()
+    assert "从1234亿元增加到2093亿元" in answer.citations[0].text
+    gdp = ask(real_index, "2015年杭州GDP是多少？")
+    assert gdp.found and "**1.05万亿元**" in gdp.markdown()
+
+
 def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
     """"网上卖东西" says 网络零售额 through its bridge (网络零售), and of 农村电商销售收入 only 电商 and 售."""
     from qa.pipeline import prepare

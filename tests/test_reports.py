@@ -279,3 +279,23 @@ def test_a_question_about_one_of_the_provinces_cities_is_answered_only_where_the
     assert not whole_province.found
     weather = ask(index, "明天长沙天气怎么样？")  # the report names 长沙, but says nothing of weather
     assert not weather.found
+
+
+ANHUI = "provincial-2026/2026_安徽省_政府工作报告.csv"
+JIANGXI = "provincial-2026/2026_江西省_政府工作报告.csv"
+
+
+@needs_shared
+def test_five_years_ago_is_answered_only_where_the_five_year_review_says_where_it_started():
+    from eval.sets import index_for
+    from qa.pipeline import ask
+
+    # a report of 2026: 五年前 is 2020, where 专精特新“小巨人”企业从80户增加到810户 starts
+    anhui = ask(index_for([ANHUI]), "五年前是多少户？", ["安徽现在有多少户专精特新“小巨人”企业？"])
+    assert anhui.found and "**80户**" in anhui.markdown()
+    # Jiangxi gives 2025's grain output (粮食总产达446.1亿斤), not 2020's
+    grain = ask(index_for([JIANGXI]), "五年前是多少？", ["江西粮食总产多少？"])
+    assert not grain.found
+    # 地区生产总值连续迈上4个万亿元台阶、达14.2万亿元: 4个 counts steps, 14.2万亿元 is the level
+    gdp = ask(index_for([JIANGSU]), "2025年地区生产总值是多少？")
+    assert gdp.found and "**14.2万亿元**" in gdp.markdown() and "**4个**" not in gdp.markdown()
