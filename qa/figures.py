@@ -50,9 +50,9 @@ _RATES = {"%", "％", "‰", "个百分点", "百分点", "倍"}
 _VERBS = "增长|下降|上升|提高|提升|增加|减少|降低|回落|下滑|压减|扩大|缩小"
 _RATE_AFTER_VERB = re.compile(rf"(?:{_VERBS})(?:了|达|为|到|至)?(?:[\d.]+(?:%|％|个百分点)?[、和及与])*$")  # "分别增长3.9%和"
 _CHANGE = re.compile(rf"(?:分别|同比|比上年|年均|均)*(?:{_VERBS})$")
-_TO = re.compile(rf"(?:{_VERBS})?[到至](?:\d{{4}}年(?:底|末)?的?)?")  # "增长到2025年的4.93万亿元"
-# where a change starts: "从1.05万亿元", "从2020年的3.68万亿元"
-_FROM = re.compile(r"[从由](?:\d{4}年(?:底|末)?的?)?$")
+_OF_YEAR = r"(?:\d{4}年(?:底|末)?的?)?"  # "从2020年的3.68万亿元增长到2025年的4.93万亿元"
+_TO = re.compile(rf"(?:{_VERBS})?[到至]{_OF_YEAR}")
+_FROM_LEAD = re.compile(rf"[从由]{_OF_YEAR}")  # where a change starts: "从1.05万亿元", "从2020年的3.68万亿元"
 _SEP = re.compile(r"[、和及与]?")
 _LEAD = re.compile(r"^(?:\d+[.．、)）]|其中|全年|今年|累计|完成|力争|确保|全面|基本|并|将|把|是|的|另)")
 _TRAIL = re.compile(
@@ -115,7 +115,7 @@ def is_change(figure: Figure, text: str, shown: str) -> bool:
 
 def start_span(figure: Figure, text: str) -> tuple[int, int] | None:
     """Where in `text` the level a change starts from is: 80户 of "从80户增加到810户"; None when it has none."""
-    lead = re.match(r"[从由](?:\d{4}年(?:底|末)?的?)?", figure.change)
+    lead = _FROM_LEAD.match(figure.change)
     level = _FIG.match(figure.change.translate(_FULLWIDTH), lead.end()) if lead else None
     # the level as written, before the figure: 分别从4.8万元、2.6万元增加到6.9万元、3.9万元 lists them apart
     at = text.rfind(figure.change[lead.end() : level.end()], 0, figure.start) if level else -1
@@ -198,7 +198,7 @@ def _sentence_items(raw: str) -> list[_Item]:
             it.kind, it.verb = prev.kind, prev.verb
         elif c and m["meas"] in _RATES:
             it.kind, it.head, it.verb = "C", prefix[: c.start()], re.sub(r"分别|^均", "", c.group())
-        elif start := _FROM.search(prefix):
+        elif start := next((m for m in _FROM_LEAD.finditer(prefix) if m.end() == len(prefix)), None):
             it.kind, it.head, it.verb = "from", prefix[: start.start()], start.group()
         elif prev and prev.kind == "from" and _TO.fullmatch(prefix):
             it.kind = "to"
