@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.chunking import spans
 from qa.figures import clean_indicator as _clean_indicator
-from qa.figures import figures_in, is_change, is_change_rate, is_percentage, measure_of
+from qa.figures import figures_in, is_change, is_change_rate, is_percentage, measure_of, starts_from
 from qa.index import Index
 from qa.lists import asks_for_list
 from qa.periods import Period
@@ -38,7 +38,7 @@ SALUTATION = re.compile(r"^(各位代表|同志们|各位委员)[，：！]?")
 # The features, in the order the scorer's weights are stored (qa/data/scorer.json names them too).
 FEATURES = (
     "coverage", "coverage_heading", "coverage_extract", "bigrams", "cosine", "closeness", "chunk_cosine",
-    "fused", "bm25", "rank", "period_exact", "period_other", "tense_fit", "asks_met", "has_figure",
+    "fused", "bm25", "rank", "period_exact", "tense_fit", "asks_met", "has_figure",
     "wants_figure_no_figure", "count_fit", "count_no_figure", "measure_named", "unit_missing", "day_missing",
     "end_level", "front", "short", "list_announce", "log_len", "unknown_topic", "best_cosine", "best_coverage",
     "english", "followup", "year_named", "other_year_named", "sibling_measure", "enumerates", "second_clause",
@@ -90,6 +90,7 @@ class Reading:
     features: tuple[float, ...]  # in FEATURES order; 0 where a feature is not the sentence's alone
     coverage: float
     indicators: tuple[str, ...] = ()  # what its figures measure: measure_lead, once the question's vector is made
+    other_time: bool = False  # of another time than the one asked: never a candidate
 
 
 @dataclass
@@ -143,7 +144,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
                   hit.bm25 / top_bm25, 1.0 / (rank + 1), cosine_z)
         for reading in sentence:
             lead = next(leads)
-            if reading.features[_OTHER_SLOT]:  # of another time than asked, as a paragraph of another period is
+            if reading.other_time:  # of another time than asked, as a paragraph of another period is
                 continue
             features = list(reading.features)
             for slot, value in zip(_ASKED_SLOTS, asked):
@@ -161,7 +162,6 @@ _ASKED_SLOTS = tuple(FEATURES.index(n) for n in ("unknown_topic", "english", "fo
 _RANKED_SLOTS = tuple(FEATURES.index(n) for n in ("cosine", "closeness", "chunk_cosine", "fused", "bm25", "rank",
                                                      "cosine_z"))
 _LEAD_SLOT = FEATURES.index("measure_lead")
-_OTHER_SLOT = FEATURES.index("period_other")
 NO_MEASURE = -0.1  # measure_lead of an extract with no figure's measure known: below the spread of those with one
 
 
@@ -239,15 +239,16 @@ def _reader(index: Index, query: Query):
         count_fit = figure_fit(index, query, sentence, figures) if query.wants_count else 1.0
         end_level = _end_level(query, own, sentence, figures)  # the sentence's own time is the year asked
         baseline = bool(query.years) and is_baseline_year(own, query.years)
-        start_level = baseline and not query.asks_growth and (any(f.change[:1] in ("从", "由") for f in figures)
+        start_level = baseline and not query.asks_growth and (any(map(starts_from, figures))
                                                                or f"{query.years[0]}年" in sentence)
+        # the share of each figure's measure the question says (indicator_said, per_capita_unasked)
+        shares = [said_share(f.indicator, asked_chars) for f in figures] if query.wants_figure else []
         values = dict(_UNSET)  # in FEATURES order; the question's and the ranking's are set later (candidates)
         values.update(said)
         values.update({
             "coverage_extract": cover(piece),
             # a five-year review's "从80户增加到810户" gives the level of the year before its first too
             "period_exact": float(fit == PERIOD_EXACT or end_level or start_level),
-            "period_other": float((fit == PERIOD_OTHER or baseline) and not (end_level or start_level)),
             # the sentence's time only overlaps the time asked: "年均增长6%" of 2021-2025 for "去年…增长多少"
             "period_overlap": float(fit == PERIOD_OVERLAP and not (end_level or baseline)),
             "has_figure": float(bool(figures)),
@@ -273,11 +274,10 @@ def _reader(index: Index, query: Query):
                                      and bool(figures) and all(is_percentage(f) or is_change_rate(f, sentence) for f in figures)),
             # "2025年地区生产总值是多少" is not answered by 人均地区生产总值达16.7万元: the figures that measure most
             # what is asked are each per head, and no head was asked
-            "per_capita_unasked": float(query.wants_figure and bool(figures) and _per_capita_unasked(query, figures)),
+            "per_capita_unasked": float(bool(shares) and _per_capita_unasked(query, figures, shares)),
             # "网上卖东西卖了多少钱" names 网络零售额 (through its bridge) more than 农村电商销售收入: the share of the
             # figure's indicator the question says
-            "indicator_said": max((said_share(f.indicator, asked_chars) for f in figures if f.indicator), default=0.0)
-            if query.wants_figure else 0.0,
+            "indicator_said": max(shares, default=0.0),
             # "一般公共预算收入是多少" is not answered by 一般公共预算支出2164.2亿元, nor 进口 by 货物出口3693亿元
             "counterpart_measure": _counterpart_measure(sides_asked, figures) if query.wants_figure else 0.0,
             # "进出口增长了多少" is not answered by 进出口总值9356.7亿元: figures, and none a change the extract shows
@@ -288,7 +288,8 @@ def _reader(index: Index, query: Query):
             "unasked_chars": unasked_share(piece),
         })
         return Reading(extract, tuple(values.values()), values["coverage"],
-                       tuple(dict.fromkeys(f.indicator for f in figures if f.indicator)))
+                       tuple(dict.fromkeys(f.indicator for f in figures if f.indicator)),
+                       (fit == PERIOD_OTHER or baseline) and not (end_level or start_level))
 
     return read
 
@@ -664,13 +665,11 @@ def asked_characters(query: Query) -> frozenset[str]:
 PER_HEAD = re.compile(r"人均|平均每|每人|每个人|per capita|per person|per head", re.IGNORECASE)
 
 
-def _per_capita_unasked(query: Query, figures) -> bool:
-    """The figures whose measure the question says most are each per head (人均地区生产总值), and the question (with
-    its bridges: "老百姓收入" is 居民人均可支配收入) asks nothing per head."""
+def _per_capita_unasked(query: Query, figures, shares: list[float]) -> bool:
+    """The figures whose measure the question says most (`shares`: said_share of each) are each per head
+    (人均地区生产总值), and the question (with its bridges: "老百姓收入" is 居民人均可支配收入) asks nothing per head."""
     if PER_HEAD.search(_asked_terms(query)[0]):
         return False
-    asked = asked_characters(query)
-    shares = [said_share(f.indicator, asked) for f in figures]
     best = max(shares)
     return all("人均" in f.indicator for f, share in zip(figures, shares) if share == best)
 

@@ -113,6 +113,11 @@ def is_change(figure: Figure, text: str, shown: str) -> bool:
     return _RATE_AFTER_VERB.search(text[: figure.start]) is not None
 
 
+def starts_from(figure: Figure) -> bool:
+    """Whether the figure's change names where it starts: "从80户增加到810户", "由1.05万亿元…"."""
+    return _FROM_LEAD.match(figure.change) is not None
+
+
 def start_span(figure: Figure, text: str) -> tuple[int, int] | None:
     """Where in `text` the level a change starts from is: 80户 of "从80户增加到810户"; None when it has none."""
     lead = _FROM_LEAD.match(figure.change)

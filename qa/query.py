@@ -58,7 +58,8 @@ DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|wh
 # A question with no year that speaks of plans asks about the years ahead; otherwise, of what was done.
 AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
-CHANGE_OR_RATE = re.compile(r"增|涨|降|跌|减|砍|压缩|提高|提升|多了|少了|变化|率|比例|比重|占比|百分|%|倍"
+# Not 增加值 (a level measure) nor "多少了" (how much by now).
+CHANGE_OR_RATE = re.compile(r"增(?!加值)|涨|降|跌|减|砍|压缩|提高|提升|多了|(?<!多)少了|变化|率|比例|比重|占比|百分|%|倍"
                             r"|\b(?:grow|increase|rise|fall|decline|drop|change|up|down|rate|percent|share|ratio)", re.IGNORECASE)
 # A share asked in words CHANGE_OR_RATE does not read as one ("占了几成")
 SHARE_WORDS = re.compile(r"占|几成|成数|多大比")

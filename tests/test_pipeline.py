@@ -203,7 +203,12 @@ def test_a_sibling_measure_is_not_an_answer(real_index):
 
 @pytest.mark.parametrize(("candidate", "as_level", "as_asked"), [
     # the report's only figure for it, a rate of change: a candidate for "增长多少", not for "是多少" (a level)
-    ("固定资产投资增长6.8%", ["2020年杭州固定资产投资是多少？"], ["2020年杭州固定资产投资增长多少？"]),
+    # "有多少了" (how much by now) asks a level too
+    ("固定资产投资增长6.8%", ["2020年杭州固定资产投资是多少？", "2020年杭州固定资产投资有多少了？"],
+     ["2020年杭州固定资产投资增长多少？"]),
+    # 增加值 names a level measure, not a change
+    ("实施金融强基工程，大力推动金融更好服务实体经济，金融业增加值增长8%", ["2021年杭州金融业增加值是多少？"],
+     ["2021年杭州金融业增加值增长多少？"]),
     # a share: a candidate for the rate or a share asked (in words too: 占了几成), not for how many people
     ("常住人口城镇化率达到82%以上", ["杭州常住人口有多少？"], ["杭州常住人口城镇化率是多少？", "城镇人口占了几成？"]),
 ])
