@@ -12,7 +12,7 @@ from qa.figures import Figure, figures_in, is_change_rate, start_span
 from qa.index import Index
 from qa.lists import ReportList
 from qa.query import Query
-from qa.retrieval import Hit, is_baseline_year
+from qa.retrieval import Hit
 from qa.scorer import Scorer
 from qa.source import Paragraph
 
@@ -166,8 +166,7 @@ def answer(query: Query, hits: list[Hit], pool: list[Candidate], scorer: Scorer,
         return not_found(query, hits, **signals)
     start, end = best.extract
     extract = best.text
-    own = best.hit.paragraph.period.of_sentence(best.hit.paragraph.text[best.start : best.end])
-    marks = asked_figures(query, extract, bool(query.years) and is_baseline_year(own, query.years))
+    marks = asked_figures(query, extract, best.baseline)
     others = [h for h in one_per_paragraph(hits[:3]) if h.paragraph.id != best.hit.paragraph.id]
     citations = (citation(best.hit, (start, end)),) + tuple(citation(h) for h in others)
     return Answer(query.asked, query.resolved, extract, marks, True, citations,

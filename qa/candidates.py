@@ -72,6 +72,7 @@ class Candidate:
     end: int
     extract: tuple[int, int]  # the answer's span within the paragraph
     features: tuple[float, ...]
+    baseline: bool = False  # the one year asked is the one before the plan its sentence reviews: mark where it starts
 
     @property
     def text(self) -> str:
@@ -91,6 +92,7 @@ class Reading:
     coverage: float
     indicators: tuple[str, ...] = ()  # what its figures measure: measure_lead, once the question's vector is made
     other_time: bool = False  # of another time than the one asked: never a candidate
+    baseline: bool = False  # the one year asked is the one before the plan its sentence reviews
 
 
 @dataclass
@@ -152,7 +154,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
             for slot, value in zip(_RANKED_SLOTS, ranked):
                 features[slot] = float(value)
             features[_LEAD_SLOT] = lead
-            out.append(Candidate(hit, a, b, reading.extract, tuple(features)))
+            out.append(Candidate(hit, a, b, reading.extract, tuple(features), reading.baseline))
     return out
 
 
@@ -289,7 +291,7 @@ def _reader(index: Index, query: Query):
         })
         return Reading(extract, tuple(values.values()), values["coverage"],
                        tuple(dict.fromkeys(f.indicator for f in figures if f.indicator)),
-                       (fit == PERIOD_OTHER or baseline) and not (end_level or start_level))
+                       (fit == PERIOD_OTHER or baseline) and not (end_level or start_level), baseline)
 
     return read
 
