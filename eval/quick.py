@@ -42,19 +42,19 @@ def code_key(sets_dir: Path, unseen_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def prepared(sets_dir: Path, unseen_dir: Path) -> tuple[dict, dict]:
-    """(prepared rows by set, prepared rows of the unseen sets by set), from the cache when the code matches."""
+def prepared(sets_dir: Path, unseen_dir: Path, cache: Path = CACHE) -> tuple[dict, dict]:
+    """(prepared rows by set, prepared rows of the unseen sets by set), from the cache folder when the code matches."""
     from eval.sets import load_sets
     from eval.train import prepare_all
 
-    path = CACHE / f"{code_key(sets_dir, unseen_dir)}.pkl"
+    path = cache / f"{code_key(sets_dir, unseen_dir)}.pkl"
     if path.is_file():
         with path.open("rb") as f:
             return pickle.load(f)
     rows = prepare_all(load_sets(sets_dir))
     unseen = prepare_all(load_sets(unseen_dir, bundled_dev=None)) if unseen_dir.is_dir() else {}
-    CACHE.mkdir(parents=True, exist_ok=True)
-    for old in CACHE.glob("*.pkl"):  # one version kept: each is ~50 MB
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in cache.glob("*.pkl"):  # one version kept a folder: each is ~50 MB
         old.unlink()
     with path.open("wb") as f:
         pickle.dump((rows, unseen), f)
@@ -111,9 +111,12 @@ def main(argv=None) -> int:
                         help="tree seeds, comma-separated (0 is the committed scorer's); views by seed and their mean")
     parser.add_argument("--at", type=lambda t: _numbers(t, float), default=(),
                         help="fixed thresholds, comma-separated: the left-out and unseen views at each")
+    parser.add_argument("--cache", type=Path, default=CACHE,
+                        help=f"folder of the prepared questions (default {CACHE}); one a variant lets runs go side by side, "
+                             "as each run keeps one version a folder")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    rows, unseen = prepared(args.sets, args.unseen)
+    rows, unseen = prepared(args.sets, args.unseen, args.cache)
     runs = [views(rows, unseen, seed, args.at) for seed in args.seeds]
     thresholds = [run.pop("threshold") for run in runs]
     if len(runs) == 1:
