@@ -4,7 +4,8 @@ Three views, side by side: dev (what the scorer is trained and the rules were tu
 scored), and leave-one-report-out (each report's questions, all of them, decided by models trained on every
 other report's dev questions, at a threshold chosen on those). The gate reads test and leave-one-report-out, never dev. Exit 2 on bad input.
 A fourth view, reported and not gated: the reports of eval/unseen/, which nothing is trained or tuned on; and a fifth,
-eval/fresh/: new questions about reports of eval/sets/, which nothing is trained on either.
+eval/fresh/: new questions about reports of eval/sets/, which nothing is trained on either; and eval/blind/, a later
+blind set about the bundled report, kept apart so that the fresh Hangzhou number stays comparable from stop to stop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="folder of question sets never trained or tuned on (scored, not gated; failures not shown)")
     parser.add_argument("--fresh", type=Path, default=Path("eval/fresh"),
                         help="folder of new question sets about the reports of --sets, never trained on (scored like --unseen)")
+    parser.add_argument("--blind", type=Path, default=Path("eval/blind"),
+                        help="folder of later blind sets about developed reports (scored like --fresh, apart from it)")
     parser.add_argument("--chats", type=Path, default=Path("eval/chats"),
                         help="folder of chat sessions, each turn asked after the session's earlier ones (scored, not gated)")
     parser.add_argument("--json", type=Path, default=Path("eval/last-run.json"), help="where to write the results")
@@ -143,10 +146,12 @@ def _all_reports(args, thresholds: dict, began: float) -> int:
     unseen = _unseen(args.unseen)
     fresh = _unseen(args.fresh, "new questions about the reports above (eval/fresh/: never trained on; all questions; "
                                 "failures not shown, not gated)")
+    blind = _unseen(args.blind, "later blind questions (eval/blind/: never trained on; all questions; failures not shown, "
+                                "not gated)")
     chats = _chats(args.chats)
     out = {"sets": {s.name: s.report for s in sets}, "per_set": per_set, "loro": loro, "pooled": pooled,
            "pooled_loro": pooled_loro, "shared": shared, "gate_metrics": metrics, "questions": records_out,
-           "n_loro_rows": len(loro_rows), "unseen": unseen, "fresh": fresh, "chats": chats}
+           "n_loro_rows": len(loro_rows), "unseen": unseen, "fresh": fresh, "blind": blind, "chats": chats}
     return _finish(args, out, failed, began)
 
 

@@ -174,6 +174,23 @@ def test_the_fresh_questions_are_about_developed_reports_and_never_trained_on():
     assert not {(s.report, i["question"], tuple(i["history"])) for s in fresh for i in s.items} & asked
 
 
+def test_the_blind_questions_repeat_no_other_set_and_quote_their_report():
+    """eval/blind/ holds later blind questions about developed reports: no id and no question (with its earlier turns)
+    is one of eval/sets/ or eval/fresh/, word for word, and every answer and evidence string is in the report."""
+    from eval.sets import load_sets, report_path
+
+    blind = load_sets(ROOT / "eval" / "blind", bundled_dev=None)
+    others = load_sets() + load_sets(ROOT / "eval" / "fresh", bundled_dev=None)
+    assert blind and all(len(s.items) >= 100 for s in blind)
+    assert {s.report for s in blind} <= {s.report for s in others}
+    assert not {i["id"] for s in blind for i in s.items} & {i["id"] for s in others for i in s.items}
+    asked = {(s.report, i["question"], tuple(i["history"])) for s in others for i in s.items}
+    assert not {(s.report, i["question"], tuple(i["history"])) for s in blind for i in s.items} & asked
+    for s in blind:
+        text = report_path(s.report).read_text("utf-8-sig")
+        assert all(a in text for i in s.items for a in i["answers"] + i["evidence"])
+
+
 def test_the_chat_sessions_are_whole_sessions_quoting_their_reports():
     """eval/chats/: each turn's history is its session's earlier turns, in order; every answer and evidence string is
     in the report word for word (a CSV's doubled quotes read as one); the test split is about reports of eval/sets/
