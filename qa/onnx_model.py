@@ -14,8 +14,11 @@ from qa.model import MODEL_ID, Progress, ensure_model, load_sentence_transformer
 from qa.settings import Settings
 
 BACKENDS = ("onnx-int8", "torch")
-ONNX_SUFFIX = "+onnx-int8"  # in model ids: an index embedded by one backend is not queried by the other
-ONNX_FILE = "onnx/model_qint8.onnx"
+# in model ids: an index embedded by one backend (or one export) is not queried by another. "w7": the weights use
+# 7 of their 8 bits (export_int8), so vectors are the same on processors with and without AVX-512 VNNI
+ONNX_SUFFIX = "+onnx-int8-w7"
+ONNX_FILE = "onnx/model_qint8_w7.onnx"
+STALE_EXPORTS = ("model_qint8.onnx",)  # earlier exports (8-bit weights) beside it: 113 MiB each, never read again
 log = logging.getLogger(__name__)
 
 
@@ -130,8 +133,12 @@ def export_int8(folder: Path, target: Path, progress: Progress = None) -> Path:
         root, handlers = logging.getLogger(), logging.getLogger().handlers[:]
         logging.disable(logging.WARNING)
         try:
-            # per channel: one scale per output row keeps cosine to torch at 0.997 instead of 0.988, same size
-            quantize_dynamic(tmp / "model.onnx", tmp / target.name, weight_type=QuantType.QInt8, per_channel=True)
+            # per channel: one scale per output row keeps cosine to torch at 0.997 instead of 0.988, same size.
+            # reduce_range (7-bit weights): without AVX-512 VNNI, onnxruntime multiplies uint8 by int8 in pairs
+            # summed to int16 (vpmaddubsw), which saturates with full 8-bit weights; with 7 bits no sum overflows,
+            # so every processor computes the same integers, and an index built on one matches questions on another
+            quantize_dynamic(tmp / "model.onnx", tmp / target.name, weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=True)
         finally:
             logging.disable(logging.NOTSET)
             root.handlers[:] = handlers
@@ -164,4 +171,15 @@ def ensure_onnx(settings: Settings, progress: Progress = None) -> tuple[Path, Pa
                              f"({e}): delete it, and it is exported again") from e
     if not target.is_file():
         export_int8(folder, target, progress)
+        _remove_stale_exports(target)
     return folder, target, model_id + ONNX_SUFFIX
+
+
+def _remove_stale_exports(target: Path) -> None:
+    """An earlier export beside `target` is not read by this version: free its space (a failure is only logged)."""
+    for name in STALE_EXPORTS:
+        for stale in (target.with_name(name), checksum_path(target.with_name(name))):
+            try:
+                stale.unlink(missing_ok=True)
+            except OSError as exc:
+                log.info("cannot remove the earlier export %s (%s)", stale, exc)

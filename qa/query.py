@@ -42,10 +42,13 @@ ENGLISH_REFERENCE = re.compile(r"\b(?:it|its|they|them|those|that)\b(?!\s+year)"
 # "一般公共预算收入呢？": a thing and 呢, no question of its own, asks what was asked before about it
 FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
 ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
-# English asks a figure by naming the quantity ("What was Hunan's grain output?"), where Chinese adds 多少
-FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate"
+# English asks a figure by naming the quantity ("What was Hunan's grain output?", "What was Shandong's GDP?"), or
+# its degree ("How big…", "How long…"), where Chinese adds 多少 or says 多大, 多长
+HOW_BIG = r"how (?:big|large|long|high|far|fast|tall)\b"
+FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate|" + HOW_BIG +
                           r"|\b(?:share|ratio|proportion|percentage|total|value|amount|level|volume|output|production|"
-                          r"capacity|revenue|income|target|goal|figure|throughput|expectancy)\b", re.IGNORECASE)
+                          r"capacity|revenue|income|target|goal|figure|throughput|expectancy|gdp|gross domestic product|"
+                          r"per[- ]capita|population|concentration|intensity|magnitude|size|scale|length|area)\b", re.IGNORECASE)
 # Questions about the report itself, answered from its byline rather than its body.
 ABOUT_SPEAKER = re.compile(
     r"(谁|哪位|什么人)[^，。？?]{0,4}(作|做|宣读|发表)[^，。？?]{0,6}报告|报告[^，。？?]{0,8}(谁|哪位)[^，。？?]{0,3}(作|做|宣读|发表)"
@@ -68,7 +71,7 @@ SHARE_WORDS = re.compile(r"占|几成|成数|多大比")
 GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨|下降|降低|减少|增加|提高|提升|上升|涨了|降了|多了|(?<!多)少了)(?![到至值])"
                           r"|\b(?:grow|grew|growth|increase|increased|rise|rose|fall|fell|decline|declined|drop|dropped)\b",
                           re.IGNORECASE)
-COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)", re.IGNORECASE)  # "几…" is often answered in words: 九个方面
+COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)|" + HOW_BIG, re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # the unit an everyday question implies without naming it: "多少钱" is counted in 元, "占比多少" in %; "几家" in 家
 IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|拿出|掏)了?多少|价(?:格|钱)?(?:大概|大约|一般)?(?:是|为|有)?多少"),

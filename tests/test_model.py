@@ -215,7 +215,7 @@ def test_onnx_export_is_whole_and_made_once(bundled, exported):
     assert path == folder / onnx_model.ONNX_FILE and path.stat().st_size > 50e6
     assert messages[-3:-1] == ["exporting the model to ONNX (once per machine)", "quantizing the ONNX model to int8"]
     leftovers = [p.name for p in path.parent.iterdir() if p != path]
-    assert leftovers == ["model_qint8.onnx.sha256"], "the fp32 export and the temp folder are removed"
+    assert leftovers == [onnx_model.checksum_path(path).name], "the fp32 export and the temp folder are removed"
     assert onnx_model.checksum_path(path).read_text().split() == [_sha256(path), path.name]
     mtime, again = path.stat().st_mtime_ns, []
     assert onnx_model.ensure_onnx(settings, again.append)[1] == path
@@ -271,7 +271,7 @@ def test_backend_is_a_setting_and_changes_the_model_id(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_BACKEND", "torch")
     assert Settings.from_env().backend == "torch"
     assert onnx_model.model_id_for(Settings.from_env()) == model.MODEL_ID
-    assert onnx_model.model_id_for(Settings(backend="onnx-int8")) == model.MODEL_ID + "+onnx-int8"
+    assert onnx_model.model_id_for(Settings(backend="onnx-int8")) == model.MODEL_ID + "+onnx-int8-w7"
     with pytest.raises(ModelError, match="QA_BACKEND=int4 is not one of onnx-int8, torch"):
         onnx_model.model_id_for(Settings(backend="int4"))
 
@@ -318,6 +318,27 @@ def test_an_intact_model_is_checked_and_kept(cache_copy, monkeypatch):
     assert onnx_model.ensure_onnx(settings)[1] == folder / onnx_model.ONNX_FILE
     recorded = json.loads((folder / model.MARKER).read_text())["files"]
     assert {"tokenizer.json", "config.json", "model.safetensors"} <= set(recorded)
+
+
+def test_an_earlier_export_is_removed_once_the_current_one_is_made(cache_copy, monkeypatch):
+    """The 8-bit export an earlier version made (113 MiB) is never read again: exporting the current one frees it."""
+    settings, folder = cache_copy
+    current = folder / onnx_model.ONNX_FILE
+    pristine = current.read_bytes()
+    current.unlink()  # only the link in tmp_path
+    earlier = current.with_name("model_qint8.onnx")
+    for path in (earlier, onnx_model.checksum_path(earlier)):
+        path.unlink(missing_ok=True)  # a link to the real cache's file, if that holds one: never written through
+    earlier.write_bytes(b"an earlier export")
+    onnx_model.checksum_path(earlier).write_text("0" * 64 + "  model_qint8.onnx\n")
+
+    def export(folder_, target, progress=None):  # stands in for the 20-s export
+        target.write_bytes(pristine)
+        return target
+
+    monkeypatch.setattr(onnx_model, "export_int8", export)
+    assert onnx_model.ensure_onnx(settings)[1] == current and current.read_bytes() == pristine
+    assert sorted(p.name for p in current.parent.iterdir()) == sorted([current.name, onnx_model.checksum_path(current).name])
 
 
 def test_a_damaged_onnx_file_is_noticed_and_exported_again(cache_copy, monkeypatch, caplog):

@@ -327,7 +327,7 @@ def test_index_of_the_other_backend_is_refused_before_a_model_is_loaded(tmp_path
     (directory / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     loaded = load_index(directory, Settings(backend="onnx-int8"))
     monkeypatch.setattr(pipeline, "load_embedder", lambda *args, **kwargs: pytest.fail("a model was loaded"))
-    with pytest.raises(IndexError_, match=r"built with .*q4, not .*q4\+onnx-int8 \(QA_BACKEND=onnx-int8\): run `qa build`"):
+    with pytest.raises(IndexError_, match=r"built with .*q4, not .*q4\+onnx-int8-w7 \(QA_BACKEND=onnx-int8\): run `qa build`"):
         ask(loaded, GDP_2020)
 
 
