@@ -43,12 +43,13 @@ ENGLISH_REFERENCE = re.compile(r"\b(?:it|its|they|them|those|that)\b(?!\s+year)"
 FOLLOWUP_ENDING = re.compile(r"呢\s*[？?]?\s*$")
 ASKING = re.compile(r"多少|什么|哪|几|怎么|怎样|如何|是否|有没有|吗|谁")
 # English asks a figure by naming the quantity ("What was Hunan's grain output?", "What was Shandong's GDP?"), or
-# its degree ("How big…", "How long…"), where Chinese adds 多少 or says 多大, 多长
+# its degree ("How big…", "How long…"), where Chinese adds 多少 or says 多大, 多长. Not "size" nor "area": "above
+# designated size" (规模以上) and "in the area of" name no quantity asked
 HOW_BIG = r"how (?:big|large|long|high|far|fast|tall)\b"
 FIGURE_WORDS = re.compile(r"多少|几|比例|增长|增速|下降|提高|规模|总额|金额|率|how (much|many)|what percent|grow|rate|" + HOW_BIG +
                           r"|\b(?:share|ratio|proportion|percentage|total|value|amount|level|volume|output|production|"
                           r"capacity|revenue|income|target|goal|figure|throughput|expectancy|gdp|gross domestic product|"
-                          r"per[- ]capita|population|concentration|intensity|magnitude|size|scale|length|area)\b", re.IGNORECASE)
+                          r"per[- ]capita|population|concentration|intensity|magnitude|scale|length)\b", re.IGNORECASE)
 # Questions about the report itself, answered from its byline rather than its body.
 ABOUT_SPEAKER = re.compile(
     r"(谁|哪位|什么人)[^，。？?]{0,4}(作|做|宣读|发表)[^，。？?]{0,6}报告|报告[^，。？?]{0,8}(谁|哪位)[^，。？?]{0,3}(作|做|宣读|发表)"

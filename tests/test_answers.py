@@ -424,6 +424,7 @@ def test_an_english_question_on_a_provinces_gdp_gets_its_level():
     ("What was Hangzhou's GDP in 2020?", True, False), ("How big was Hangzhou's economy in 2020?", True, True),
     ("How long is Hangzhou's metro network now?", True, True), ("What is the per capita income in Hangzhou?", True, False),
     ("Which city will host the Asian Games?", False, False), ("What does the report say about culture?", False, False),
+    ("Which firms above designated size get support?", False, False),
 ])
 def test_english_asks_a_figure_by_naming_its_quantity_or_its_degree(question, figure, count):
     """"What was X's GDP?" asks a figure as "X的GDP是多少" does, and "How big / How long" asks one as 多大, 多长 do:
