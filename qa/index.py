@@ -184,8 +184,12 @@ def make_faiss_index(vectors: np.ndarray):
 def make_bm25(chunks: list[Chunk]):
     import bm25s
 
+    docs = [tokenize(c.header + " " + c.text) for c in chunks]
+    # bm25s numbers the words in set order, which changes from process to process: every build rewrote the files
+    vocab = {word: i for i, word in enumerate(sorted({w for doc in docs for w in doc}))}
     bm25 = bm25s.BM25()
-    bm25.index([tokenize(c.header + " " + c.text) for c in chunks], show_progress=False)
+    bm25.index(bm25s.tokenization.Tokenized(ids=[[vocab[w] for w in doc] for doc in docs], vocab=vocab),
+               show_progress=False)
     return bm25
 
 

@@ -103,6 +103,14 @@ def test_building_twice_gives_identical_chunk_ids_and_files(document, tmp_path):
     assert one == two
 
 
+def test_bm25_numbers_its_words_in_sorted_order(document):
+    """bm25s numbered the words in set order, which changes with each process's hash seed: every `qa build` rewrote
+    the BM25 files though nothing had changed. Sorted, the numbering is the same in every process."""
+    vocab = index_files.make_bm25(chunk_documents([document])).vocab_dict
+    words = [w for w in vocab if w]  # bm25s adds "" last, for a query of no known word
+    assert words == sorted(words) and [vocab[w] for w in words] == list(range(len(words)))
+
+
 def test_missing_index_says_what_to_run(tmp_path):
     with pytest.raises(IndexError_, match="qa build"):
         index_files.load(tmp_path / "nowhere")
