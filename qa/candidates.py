@@ -135,7 +135,7 @@ def candidates(index: Index, query: Query, hits: list[Hit], readings: Readings |
     low, high = min(cosines), max(cosines)
     top_score = hits[0].score or 1.0
     top_bm25 = max((h.bm25 for h in hits[:SENTENCE_POOL]), default=0.0) or 1.0
-    best_coverage = max(sentence[0].coverage for sentence in read)
+    best_coverage = max((sentence[0].coverage for sentence in read if sentence), default=0.0)  # a salutation has none
     nearness = _measure_nearness(index, [r for sentence in read for r in sentence], vector)
     asked = (_unknown_share(index, query), float(not has_cjk(query.asked)), float(query.is_followup), high, best_coverage)
     out = []
@@ -180,9 +180,18 @@ def _measure_nearness(index: Index, readings: list[Reading], vector: np.ndarray 
 
 
 def answers_nothing(paragraph) -> bool:
-    """A report's title: "2026年天津市政府工作报告" answers no question (the byline's rule reads it), so its sentences
-    are neither candidates nor read ahead."""
-    return paragraph.kind == "title"
+    """A report's title: "2026年天津市政府工作报告" answers no question (the byline's rule reads it), nor does a
+    front line that repeats it ("政府工作报告") or only salutes ("各位代表：", found by meaning for "thanks for your
+    help"), so their sentences are neither candidates nor read ahead."""
+    if paragraph.kind == "title":
+        return True
+    text = paragraph.text.strip()
+    return paragraph.kind == "front" and (text.endswith("工作报告") or is_salutation(text))
+
+
+def is_salutation(piece: str) -> bool:
+    """"各位代表" alone: a clause of "各位代表，过去五年成绩的取得，…" that says nothing."""
+    return SALUTATION.fullmatch(piece.strip()) is not None
 
 
 def read_ahead(chunks, readings: Readings, until: float) -> None:
@@ -230,7 +239,8 @@ def _reader(index: Index, query: Query):
             "year_named": float(_names_year(query, sentence) or _names_year(query, _opening(text))),
             "other_year_named": float(_names_other_year(query, sentence)),
         }
-        extracts = dict.fromkeys(_trim(text, *span) for span in _narrow(query, text, a, b, cover))
+        extracts = dict.fromkeys(span for span in (_trim(text, *span) for span in _narrow(query, text, a, b, cover))
+                                 if not is_salutation(text[span[0] : span[1]]))
         return tuple(read_extract(paragraph, sentence, own, fit, said, extract, second)
                      for second, extract in enumerate(extracts))
 

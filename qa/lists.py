@@ -27,6 +27,10 @@ ASKED_COUNT = re.compile(rf"哪{COUNT}(?:个|项|大|条|件|类|种|方面|点)
 # A sentence that announces a list: a count of aspects or tasks, then a colon or the sentence's end.
 ANNOUNCE = re.compile(rf"{COUNT}(?:个|项|大|条|件|方面)[^，。；：:、]{{0,10}}(?:[：:]|。|$)")
 INLINE_ITEM = re.compile(r"(?:^|(?<=[。；;：:，]))\s*([一二三四五六七八九十]{1,3})是")
+# A paragraph's closing sentence that counts what the numbered paragraphs after it list, however many words follow
+# the count ("经本次人代会票决，以下10件确定为市政府2021年度民生实事项目：" then "1.建成…", "2.完成…")
+ANNOUNCE_NUMBERED = re.compile(rf"{COUNT}(?:个|项|大|条|件|方面)[^，。；：:、]*[：:]$")
+NUMBERED_ITEM = re.compile(r"\s*(\d{1,2})[.．、]")
 TOO_MANY = 20  # items: past this it is not a list to read out
 
 
@@ -105,6 +109,12 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
             items = _inline(paragraph, match.end(), count) or (_sections(index, order, paragraph, count) if closes else [])
             if len(items) == count:
                 return ReportList(paragraph, (a, match.end()), tuple(items))
+        if b >= len(text.rstrip()) and (match := ANNOUNCE_NUMBERED.search(text[a:b].rstrip())):
+            count = number(match.group(1))
+            if count is not None and 2 <= count <= TOO_MANY and wanted in (None, count) and (
+                    wanted is not None or _speaks_of(query, text[a:b])) and \
+                    len(items := _numbered(index, order, paragraph, count)) == count:
+                return ReportList(paragraph, (a, b), tuple(items))
         # no count announced: "明确了今后五年的发展目标：一是…，二是…" gives as many items as it numbers
         colon = text.find("：", a, b)
         if colon != -1 and (items := _inline(paragraph, colon + 1, None)) and len(items) >= 2 \
@@ -160,4 +170,18 @@ def _sections(index: Index, order: list[str], paragraph: Paragraph, count: int) 
         items.append((following, at, at + len(title)))
         if len(items) == count:
             break
+    return items
+
+
+def _numbered(index: Index, order: list[str], paragraph: Paragraph, count: int) -> list[tuple[Paragraph, int, int]]:
+    """The paragraphs numbered 1., 2., … right after the announcement: each one's first clause, number included."""
+    items = []
+    for pid in order[order.index(paragraph.id) + 1 :][:count]:
+        following = index.paragraphs[pid]
+        match = NUMBERED_ITEM.match(following.text)
+        if following.doc_id != paragraph.doc_id or not match or int(match.group(1)) != len(items) + 1:
+            break
+        text = following.text
+        end = min((i for i in (text.find(c, match.end()) for c in "；;。") if i != -1), default=len(text))
+        items.append((following, match.start(1), end))
     return items

@@ -465,7 +465,7 @@ def mentioned(index: Index, word: str, topic: Sequence[str] = ()) -> bool:
     return any(word in p.text and (not topic or any(t in p.text for t in topic)) for p in index.paragraphs.values())
 
 
-THANKS = re.compile(r"谢|thank", re.IGNORECASE)
+THANKS = re.compile(r"谢|麻烦|打扰|thank", re.IGNORECASE)
 
 
 def welcome(index: Index, thanked: bool = False) -> str:

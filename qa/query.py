@@ -58,7 +58,9 @@ ABOUT_OCCASION = re.compile(
     r"报告[^，。？?]{0,10}(什么时候|何时|哪天|哪一天|哪次会议|什么会议|哪个会议)"
     r"|(什么时候|何时|哪天|哪一天|哪次会议|什么会议|哪个会议)[^，。？?]{0,8}(作|做|发表|宣读)[^，。？?]{0,6}报告"
     r"|when was (the|this)[^?]{0,30}report|(which|what) (meeting|session|congress)[^?]{0,40}report", re.IGNORECASE)
-DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|what date|which day|on what day", re.IGNORECASE)
+# a time of day, which no report gives ("地铁几点停运"), but not "几点意见" (how many points)
+DAY_WORDS = re.compile(r"哪一?天|几月几[日号]|几号|日期|几点钟|几点(?=[开关停到起收]|营业|出发|结束|上班|下班)|what date|which day"
+                       r"|on what day|what time", re.IGNORECASE)
 # A question with no year that speaks of plans asks about the years ahead; otherwise, of what was done.
 AHEAD_WORDS = re.compile(r"目标|计划|打算|预期|预计|力争|规划|\b(?:aim|plan|target|goal|will|expect)", re.IGNORECASE)
 # A question about a change or a rate may be answered by a rate of change; one about a level may not.
@@ -75,10 +77,13 @@ GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)|" + HOW_BIG, re.IGNORECASE)  # "几…" is often answered in words: 九个方面
 ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
 # the unit an everyday question implies without naming it: "多少钱" is counted in 元, "占比多少" in %; "几家" in 家
-IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|拿出|掏)了?多少|价(?:格|钱)?(?:大概|大约|一般)?(?:是|为|有)?多少"),
-                   "元"),
+IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|拿出|掏)了?多少|(?:价(?:格|钱)?|租金|房租|学费|工资|薪水|薪资|月薪"
+                              r"|年薪|收费)(?:大概|大约|一般)?(?:是|为|有|要)?多少"), "元"),
                  (re.compile(r"比例|占比|比重|份额|百分之|百分比|几成|覆盖率"), "%"),
                  (re.compile(r"几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""))
+# English asks a sum of money by naming a price ("What is the average housing price?", "How much does a flat cost?")
+ENGLISH_MONEY = re.compile(r"\b(?:price|rent|fare|salary|salaries|wage)s?\b|how much (?:does|do|did|will|would)\b[^?]{0,40}\bcost\b",
+                          re.IGNORECASE)
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
 GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "总量", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
 
@@ -166,6 +171,8 @@ def asked_unit(asked: str) -> str:
     for pattern, unit in IMPLIED_UNITS:
         if m := pattern.search(asked):
             return unit or m.group(1)
+    if ENGLISH_MONEY.search(asked) and not CHANGE_OR_RATE.search(asked):  # "how much did prices rise" asks a rate
+        return "元"
     return ""
 
 

@@ -14,7 +14,8 @@ from qa.pipeline import ask
 from qa.scorer import SCORER_PATH, load_scorer
 
 
-@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "你好，你是谁？"])
+@pytest.mark.parametrize("greeting", ["你好", "您好！", "hello", "Hi there", "你好，你是谁？",
+                                      "你好，我想问个问题", "Hi, can you help me?"])  # a question announced, not asked
 def test_a_greeting_gets_a_welcome_not_a_report_sentence(real_index, greeting):
     answer = ask(real_index, greeting)
     assert not answer.found and not answer.citations
@@ -22,11 +23,23 @@ def test_a_greeting_gets_a_welcome_not_a_report_sentence(real_index, greeting):
 
 
 # several small-talk phrases in a row are small talk too: "谢谢你的解答" was answered with the report's thanks to 各位代表
-@pytest.mark.parametrize("thanks", ["谢谢", "谢谢啦", "好的，谢谢", "谢谢你的解答！", "好的，谢谢你，辛苦了！", "OK, thank you!"])
+@pytest.mark.parametrize("thanks", ["谢谢", "谢谢啦", "好的，谢谢", "谢谢你的解答！", "好的，谢谢你，辛苦了！", "OK, thank you!",
+                                    "您好，谢谢您的帮助！", "麻烦你了", "thanks for your help!"])
 def test_thanks_get_a_reply_not_a_report_sentence(real_index, thanks):
     answer = ask(real_index, thanks)
     assert not answer.found and not answer.citations
     assert answer.text.startswith("不客气") and "？" in answer.text
+
+
+@pytest.mark.parametrize("question", ["thank you all, dear delegates", "各位代表"])
+def test_a_salutation_or_the_title_repeated_is_never_an_answer(real_index, question):
+    """"thanks for your help!" was answered "各位代表" (the salutation's own line, near it in meaning), and a question
+    about the report with its repeated title line ("政府工作报告"): lines that say nothing are not candidates."""
+    from qa.candidates import is_salutation
+
+    answer = ask(real_index, question)
+    assert not is_salutation(answer.text) and answer.text.strip() != "政府工作报告"
+    assert all(c.text not in ("各位代表：", "政府工作报告") for c in answer.citations[:1])
 
 
 @pytest.mark.parametrize("question", ["美国总统是谁？", "asdf", "明天天气怎么样", "湖北省去年GDP增长多少？",
@@ -366,6 +379,17 @@ def test_a_list_asked_without_its_count_is_read_out_whole(real_index, question):
     assert "重点做好十项工作" in answer.citations[0].text and answer.period == "2021年安排"
 
 
+@pytest.mark.parametrize("question", ["今年杭州要办哪十件民生实事？", "2021年的民生实事项目都有哪些？"])
+def test_a_list_given_as_numbered_paragraphs_is_read_out(real_index, question):
+    """"…以下10件确定为市政府2021年度民生实事项目：" closes its paragraph, and the items are the ten paragraphs
+    numbered 1. to 10. after it: the answer was the section's title, "认真办好十件民生实事"."""
+    answer = ask(real_index, question)
+    items = answer.text.split("；")
+    assert answer.found and len(items) == 10 and items[0].startswith("1.") and items[-1].startswith("10.")
+    assert "新增养老机构床位1500张" in answer.text
+    assert "以下10件确定为" in answer.citations[0].text
+
+
 def test_a_clause_that_leaves_out_what_was_asked_takes_the_clause_before_it(real_index):
     # "以城西科创大走廊为主平台，争创综合性国家科学中心…": the question's 主平台 is in the clause before
     answer = ask(real_index, "“十四五”期间杭州以哪里为主平台争创综合性国家科学中心？")
@@ -438,9 +462,25 @@ def test_english_asks_a_figure_by_naming_its_quantity_or_its_degree(question, fi
 @pytest.mark.parametrize(("question", "unit"), [
     ("杭州去年网上卖了多少钱？", "元"), ("杭州森林占全市面积的比例是多少？", "%"), ("杭州有几家上市公司？", "家"),
     ("杭州新增多少亿元投资？", "元"), ("杭州房价多少？", "元"), ("杭州GDP是多少？", ""),
+    ("杭州公租房的租金是多少？", "元"), ("What is the price of a flat in Hangzhou?", "元"),
+    ("How much does a bus ticket cost in Hangzhou?", "元"), ("How much did consumer prices rise?", ""),
+    ("How much did enterprise costs decrease?", ""),
 ])
 def test_the_unit_a_question_implies_is_read_with_the_one_it_names(question, unit):
     """"多少钱" and a price are counted in 元, "比例" in %: the scorer's unit features (unit_missing, count_fit) read it."""
     from qa.query import parse
 
     assert parse(question, (), 2021).unit == unit
+
+
+
+@pytest.mark.parametrize(("question", "asks_day"), [
+    ("杭州地铁几点停运？", True), ("西湖边的博物馆几点钟开门？", True), ("What time does the library open?", True),
+    ("报告提出了几点要求？", False), ("杭州亚运会哪一天开幕？", True), ("杭州有几家上市公司？", False),
+])
+def test_a_time_of_day_is_asked_as_a_date_is(question, asks_day):
+    """A clock time, which no report gives, is asked as a date is: only a date or time answers it (day_missing);
+    "几点要求" counts points."""
+    from qa.query import parse
+
+    assert parse(question, (), 2021).asks_day == asks_day
