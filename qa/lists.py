@@ -98,9 +98,7 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
     for a, b in spans(text):
         for match in ANNOUNCE.finditer(text[:b], a):
             count = number(match.group(1))
-            if count is None or count < 2 or count > TOO_MANY or (wanted is not None and wanted != count):
-                continue
-            if wanted is None and not _speaks_of(query, text[a : match.end()]):
+            if not _fits(count, wanted, query, text[a : match.end()]):
                 continue
             # sub-sections follow an announcement that closes its paragraph or is its section's own title ("（二）…持续
             # 提升“五个中心”能级。"); one inside the body ("打造粮食、蔗糖…6个千亿级特色农业产业。" and more sentences)
@@ -111,9 +109,7 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
                 return ReportList(paragraph, (a, match.end()), tuple(items))
         if b >= len(text.rstrip()) and (match := ANNOUNCE_NUMBERED.search(text[a:b].rstrip())):
             count = number(match.group(1))
-            if count is not None and 2 <= count <= TOO_MANY and wanted in (None, count) and (
-                    wanted is not None or _speaks_of(query, text[a:b])) and \
-                    len(items := _numbered(index, order, paragraph, count)) == count:
+            if _fits(count, wanted, query, text[a:b]) and len(items := _numbered(index, order, paragraph, count)) == count:
                 return ReportList(paragraph, (a, b), tuple(items))
         # no count announced: "明确了今后五年的发展目标：一是…，二是…" gives as many items as it numbers
         colon = text.find("：", a, b)
@@ -121,6 +117,19 @@ def _announced(index: Index, order: list[str], paragraph: Paragraph, wanted: int
                 and (wanted == len(items) or wanted is None and _speaks_of(query, text[a : colon + 1])):
             return ReportList(paragraph, (a, colon + 1), tuple(items))
     return None
+
+
+def _fits(count: int | None, wanted: int | None, query: Query, announcement: str) -> bool:
+    """Whether an announced count can be the list asked: a list's length, the count asked if any, and with none
+    asked, an announcement that speaks of what the question asks about."""
+    if count is None or count < 2 or count > TOO_MANY or (wanted is not None and wanted != count):
+        return False
+    return wanted is not None or _speaks_of(query, announcement)
+
+
+def _clause_end(text: str, start: int, stops: str) -> int:
+    """Where the clause from `start` ends: the first of `stops` after it, else the end of the text."""
+    return min((i for i in (text.find(c, start) for c in stops) if i != -1), default=len(text))
 
 
 def _titles(paragraph: Paragraph, sentence: str) -> bool:
@@ -146,8 +155,7 @@ def _inline(paragraph: Paragraph, after: int, count: int | None) -> list[tuple[P
         if number(match.group(1)) != len(items) + 1:
             break
         start = match.start(1)
-        end = min((i for i in (text.find(c, match.end()) for c in "，。；;") if i != -1), default=len(text))
-        items.append((paragraph, start, end))
+        items.append((paragraph, start, _clause_end(text, match.end(), "，。；;")))
     if count is None and items and text[after : items[0][1]].strip():
         return []  # with no count to check, the list must follow the announcement at once
     return items if count is None or len(items) == count else []
@@ -181,7 +189,5 @@ def _numbered(index: Index, order: list[str], paragraph: Paragraph, count: int) 
         match = NUMBERED_ITEM.match(following.text)
         if following.doc_id != paragraph.doc_id or not match or int(match.group(1)) != len(items) + 1:
             break
-        text = following.text
-        end = min((i for i in (text.find(c, match.end()) for c in "；;。") if i != -1), default=len(text))
-        items.append((following, match.start(1), end))
+        items.append((following, match.start(1), _clause_end(following.text, match.end(), "；;。")))
     return items
