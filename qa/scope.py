@@ -72,8 +72,8 @@ def named_places(documents: Sequence[dict], text: str, term: Callable[[str], boo
             if not _said(word, text, lowered):
                 continue
             at = lowered.find(word.lower())
-            if place == NATIONAL and not word.isascii() and (_qualifies(text, at + len(word), word, term)
-                                                              or _in_compound(text, at, word)):
+            if place == NATIONAL and (_opens_names(text, word) if word.isascii()
+                                      else _qualifies(text, at + len(word), word, term) or _in_compound(text, at, word)):
                 continue
             found[place] = (at, word)
             break
@@ -99,6 +99,13 @@ def by_year(documents: Sequence[dict], text: str) -> list[dict]:
     offset = 0 if AHEAD_WORDS.search(text) else 1  # a report of 2021 reviews 2020 and plans 2021
     year = max(years)
     return [min(dated, key=lambda d: (abs(d["year"] - offset - year), -d["year"]))]
+
+
+def _opens_names(text: str, word: str) -> bool:
+    """Whether each time the English word is said it opens a title-cased name ("the China International Import
+    Expo", "China Mobile"), which names a thing, not the country; "China's GDP" and "China GDP" name the country."""
+    return all(re.match(r" [A-Z][a-z]", text[m.end() : m.end() + 3])
+               for m in re.finditer(rf"\b{re.escape(word.lower())}\b", text.lower()))
 
 
 def _in_compound(text: str, at: int, word: str) -> bool:

@@ -137,6 +137,16 @@ def test_a_year_picks_among_one_places_reports():
     assert resolve(reports, "地区生产总值增长多少？", chosen="hz-2021").reason == "chosen"
 
 
+def test_china_opening_a_name_does_not_name_the_country():
+    """"the 8th China International Import Expo" asked with Shanghai's report chosen was answered from the
+    country's report (办好进博会…): "China" there opens the expo's name."""
+    reports = [{"id": "sh", "place": "上海市", "year": 2026}, {"id": "cn", "place": "全国", "year": 2024}]
+    expo = "What was the value of intended deals at the 8th China International Import Expo?"
+    assert resolve(reports, expo, chosen="sh").doc_ids == ("sh",)
+    assert resolve(reports, "What is China's GDP growth target?", chosen="sh").doc_ids == ("cn",)
+    assert resolve(reports, "China GDP target 2024?", chosen="sh").doc_ids == ("cn",)
+
+
 @needs_shared
 def test_the_page_offers_the_reports_and_shows_a_comparison_as_a_table(corpus):
     import app
