@@ -4,7 +4,7 @@
 `eval/sets/` names its report (a path under ../shared/data) and puts each question in a split:
 - dev: trains the scorer and chooses its refusal threshold;
 - test: only ever scored;
-- train (the `…d.jsonl`, `…e.jsonl` and `…g.jsonl` files): trains the scorer, never scored, never chooses the threshold. Written
+- train (the `…d.jsonl` and `…e.jsonl` files): trains the scorer, never scored, never chooses the threshold. Written
   to stress the hard cases (near-miss unanswerables, paraphrases; one year's level or change beside the five years'),
   their mix is not a user's, so where to refuse is not theirs to say.
 """

@@ -50,19 +50,6 @@ def test_off_topic_junk_and_other_places_are_refused(real_index, question):
     assert answer.text.startswith("报告中没有找到")
 
 
-@pytest.mark.parametrize(("question", "counted", "expected"), [
-    ("杭州公租房租金多少？", "2020年新开工公租房多少套？", "1.3万套"),
-    ("新建的学校学费多少？", "2020年新建了多少所中小学和幼儿园？", "87所"),
-])
-def test_a_price_of_a_thing_the_report_only_counts_is_refused(real_index, question, counted, expected):
-    """The report counts 公租房 and schools but never says their rent or fees: "杭州公租房租金多少？" was answered
-    新开工公租房1.3万套 (0.52) until the train split had questions of that kind (eval/sets/*g.jsonl). Its count is
-    still answered."""
-    assert not ask(real_index, question).found
-    answer = ask(real_index, counted)
-    assert answer.found and expected in answer.text
-
-
 @pytest.mark.parametrize(("report", "question", "expected", "cited"), [
     ("provincial-2026/2026_云南省_政府工作报告.csv", "云南去年办丧事少花了多少钱？", "3亿元", "殡葬"),
     ("provincial-2026/2026_云南省_政府工作报告.csv", "云南去年帮老百姓省了多少丧葬费？", "3亿元", "殡葬"),
