@@ -10,7 +10,7 @@ Example: reports 杭州 2021 and 江苏 2026, chosen 杭州: "江苏今年GDP目
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from qa.places import cities_of, names_of, provinces
@@ -50,10 +50,13 @@ def place_words(document: dict) -> tuple[str, ...]:
 
 
 def _said(word: str, text: str, lowered: str) -> bool:
-    if word.isascii():
-        # "China-Europe freight trains" qualifies the trains: a hyphenated compound does not name the place
-        return re.search(rf"(?<![-–])\b{re.escape(word.lower())}\b(?![-–])", lowered) is not None
-    return word in text
+    return next(_english_uses(word, lowered), None) is not None if word.isascii() else word in text
+
+
+def _english_uses(word: str, lowered: str) -> Iterator[re.Match]:
+    """Where an English place word is said as a word of its own: "China-Europe freight trains" qualifies the trains,
+    so a hyphenated compound does not name the place."""
+    return re.finditer(rf"(?<![-–])\b{re.escape(word.lower())}\b(?![-–])", lowered)
 
 
 def named_places(documents: Sequence[dict], text: str, term: Callable[[str], bool] = lambda _: False) -> dict[str, str]:
@@ -72,7 +75,7 @@ def named_places(documents: Sequence[dict], text: str, term: Callable[[str], boo
             if not _said(word, text, lowered):
                 continue
             at = lowered.find(word.lower())
-            if place == NATIONAL and (_opens_names(text, word) if word.isascii()
+            if place == NATIONAL and (_opens_names(text, lowered, word) if word.isascii()
                                       else _qualifies(text, at + len(word), word, term) or _in_compound(text, at, word)):
                 continue
             found[place] = (at, word)
@@ -101,11 +104,11 @@ def by_year(documents: Sequence[dict], text: str) -> list[dict]:
     return [min(dated, key=lambda d: (abs(d["year"] - offset - year), -d["year"]))]
 
 
-def _opens_names(text: str, word: str) -> bool:
-    """Whether each time the English word is said it opens a title-cased name ("the China International Import
-    Expo", "China Mobile"), which names a thing, not the country; "China's GDP" and "China GDP" name the country."""
-    return all(re.match(r" [A-Z][a-z]", text[m.end() : m.end() + 3])
-               for m in re.finditer(rf"\b{re.escape(word.lower())}\b", text.lower()))
+def _opens_names(text: str, lowered: str, word: str) -> bool:
+    """Whether each time the English word is said (`_english_uses`) it opens a title-cased name ("the China
+    International Import Expo", "China Mobile"), which names a thing, not the country; "China's GDP" and "China GDP"
+    name the country."""
+    return all(re.match(r" [A-Z][a-z]", text[m.end() : m.end() + 3]) for m in _english_uses(word, lowered))
 
 
 def _in_compound(text: str, at: int, word: str) -> bool:
