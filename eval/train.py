@@ -10,8 +10,9 @@ report, a question is as likely to be answered right as to be unanswerable (a lo
 lowered if false refusals (their one-standard-error upper bound) would exceed FALSE_REFUSAL_BUDGET.
 Deterministic: retraining from the repo gives the same weights and metrics on a machine that computes the same
 features to the bit (the scorer records fingerprints of the model's vectors, `embeddings`, and of the training
-questions' features, `feature_values`). Other processors round otherwise: the int8 model's kernels, and the sums
-behind a cosine, differ in their last digits, and a scorer retrained there differs a little.
+questions' features, `feature_values`). Other processors round otherwise: the int8 model's kernels embed passages
+a little differently, the sums behind a cosine differ in their last digits, and a scorer retrained there differs a
+little.
 """
 
 from __future__ import annotations
@@ -263,19 +264,27 @@ def training_rows(prepared: dict[str, list[Prepared]]) -> list[Prepared]:
     return [r for rows in prepared.values() for r in rows if r.item["split"] in TRAINING]
 
 
-# texts whose vectors fingerprint this machine's embedding arithmetic
+# texts whose vectors fingerprint this machine's embedding arithmetic: questions, and the bundled report's first chunks
+# (passages: the 7-bit export embeds questions alike on AVX2 and AVX-512 VNNI, but not long passages)
 PROBES = ("2020年杭州GDP是多少？", "What was the total of online retail sales last year?")
+PASSAGE_PROBES = 8
 
 
 def embedding_fingerprint() -> str:
-    """sha256 of the model's vectors of PROBES, to the bit. The int8 model's matrix kernels differ by processor
-    (AVX2, AVX-512 VNNI): another machine's vectors differ in their last digits, and so do a scorer's weights
-    trained on its features."""
+    """sha256 of the model's vectors of PROBES and of the bundled report's first PASSAGE_PROBES chunks, to the bit.
+    The int8 model's kernels differ by processor (AVX2, AVX-512 VNNI): another machine's passage vectors differ a
+    little (up to 0.004 a component), a few questions retrieve other chunks, and a scorer trained there differs a little."""
     from eval.sets import BUNDLED_REPORT
     from qa.pipeline import embedder_for
 
-    vectors = embedder_for(index_for([BUNDLED_REPORT])).embed_queries(list(PROBES))
-    return hashlib.sha256(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).hexdigest()[:16]
+    index = index_for([BUNDLED_REPORT])
+    embedder = embedder_for(index)
+    vectors = [embedder.embed_queries(list(PROBES)),
+               embedder.embed_passages([chunk.text for chunk in index.chunks[:PASSAGE_PROBES]])]
+    digest = hashlib.sha256()
+    for block in vectors:
+        digest.update(np.ascontiguousarray(block, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
 
 
 def features_fingerprint(rows: list[Prepared]) -> str:
