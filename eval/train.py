@@ -273,7 +273,8 @@ PASSAGE_PROBES = 8
 def embedding_fingerprint() -> str:
     """sha256 of the model's vectors of PROBES and of the bundled report's first PASSAGE_PROBES chunks, to the bit.
     The int8 model's kernels differ by processor (AVX2, AVX-512 VNNI): another machine's passage vectors differ a
-    little (up to 0.004 a component), a few questions retrieve other chunks, and a scorer trained there differs a little."""
+    little (a component by up to 0.014), a few questions retrieve other chunks, and a scorer trained there differs
+    a little."""
     from eval.sets import BUNDLED_REPORT
     from qa.pipeline import embedder_for
 
