@@ -265,7 +265,7 @@ def training_rows(prepared: dict[str, list[Prepared]]) -> list[Prepared]:
 
 
 # texts whose vectors fingerprint this machine's embedding arithmetic: questions, and the bundled report's first chunks
-# (passages: the 7-bit export embeds questions alike on AVX2 and AVX-512 VNNI, but not long passages)
+# (the 7-bit export embeds questions alike on AVX2 and AVX-512 VNNI, but not the report's passages, short ones too)
 PROBES = ("2020年杭州GDP是多少？", "What was the total of online retail sales last year?")
 PASSAGE_PROBES = 8
 
