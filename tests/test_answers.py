@@ -465,9 +465,14 @@ def test_english_asks_a_figure_by_naming_its_quantity_or_its_degree(question, fi
     ("杭州公租房的租金是多少？", "元"), ("What is the price of a flat in Hangzhou?", "元"),
     ("How much does a bus ticket cost in Hangzhou?", "元"), ("How much did consumer prices rise?", ""),
     ("How much did enterprise costs decrease?", ""),
+    # a share named in English, a part asked with 占, a rate: all are percentages
+    ("What share of Hangzhou's GDP comes from the digital economy?", "%"), ("What percentage of days had good air?", "%"),
+    ("By how many percentage points did it rise?", ""), ("税收占了多少？", "%"), ("杭州占地多少亩？", "亩"),
+    ("占地面积多少？", ""), ("杭州城镇化率是多少？", "%"), ("劳动生产率是多少？", ""), ("哪个区率先完成？", ""),
 ])
 def test_the_unit_a_question_implies_is_read_with_the_one_it_names(question, unit):
-    """"多少钱" and a price are counted in 元, "比例" in %: the scorer's unit features (unit_missing, count_fit) read it."""
+    """"多少钱" and a price are counted in 元, "比例", "占多少", a rate and an English share in %: the scorer's unit
+    features (unit_missing, count_fit) read it."""
     from qa.query import parse
 
     assert parse(question, (), 2021).unit == unit
