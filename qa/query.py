@@ -83,10 +83,10 @@ IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|
                  # 失业率), but not 效率, 汇率, 功率, 频率, 生产率 (元 a worker) nor 率先 (first to)
                  (re.compile(r"比例|占比|比重|份额|百分之|百分比|几成|占(?![地用])[^，。？?\s]{0,14}(?:多少|几|多大)"
                              r"|(?<![效汇功频产])率(?![先领])"), "%"),
-                 (re.compile(r"几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""))
-# English asks a share by naming it ("What share of GDP…", "what percentage"), as Chinese says 占比 or 比例: a percentage
-# answers it. Not "percentage points", a change counted in 个百分点
-ENGLISH_SHARE = re.compile(r"\b(?:share|proportion|percentage|percent)s?\b(?!\s*points?)", re.IGNORECASE)
+                 (re.compile(r"几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""),
+                 # English names a share as Chinese says 占比 ("What share of GDP…", "what percentage"); not "percentage
+                 # points", a change counted in 个百分点
+                 (re.compile(r"\b(?:share|proportion|percentage|percent)s?\b(?!\s*points?)", re.IGNORECASE), "%"))
 # English asks a sum of money by naming a price ("What is the average housing price?", "How much does a flat cost?")
 ENGLISH_MONEY = re.compile(r"\b(?:price|rent|fare|salary|salaries|wage)s?\b|how much (?:does|do|did|will|would)\b[^?]{0,40}\bcost\b",
                           re.IGNORECASE)
@@ -177,8 +177,6 @@ def asked_unit(asked: str) -> str:
     for pattern, unit in IMPLIED_UNITS:
         if m := pattern.search(asked):
             return unit or m.group(1)
-    if ENGLISH_SHARE.search(asked):
-        return "%"
     if ENGLISH_MONEY.search(asked) and not CHANGE_OR_RATE.search(asked):  # "how much did prices rise" asks a rate
         return "元"
     return ""
