@@ -379,6 +379,14 @@ def test_a_list_asked_without_its_count_is_read_out_whole(real_index, question):
     assert "重点做好十项工作" in answer.citations[0].text and answer.period == "2021年安排"
 
 
+def test_which_aspects_is_not_read_as_any_announcement_that_says_aspects(real_index):
+    """"哪些方面走在前列" asks what is 走在前列; "重点抓好九个方面工作" says 方面, as every such announcement does, and
+    nothing of 走在前列: its nine sub-sections were read out at probability 1.0."""
+    answer = ask(real_index, "杭州要在哪些方面走在前列？")
+    assert "（一）" not in answer.text and "重点抓好九个方面工作" not in answer.citations[0].text
+    assert len(ask(real_index, "“十四五”时期要重点抓好哪几个方面的工作？").text.split("；")) == 9
+
+
 @pytest.mark.parametrize("question", ["今年杭州要办哪十件民生实事？", "2021年的民生实事项目都有哪些？"])
 def test_a_list_given_as_numbered_paragraphs_is_read_out(real_index, question):
     """"…以下10件确定为市政府2021年度民生实事项目：" closes its paragraph, and the items are the ten paragraphs
