@@ -35,7 +35,9 @@ SMALL_TALK_FILE = Path(__file__).parent / "data" / "smalltalk.txt"
 OFF_TOPIC_FILE = Path(__file__).parent / "data" / "offtopic.txt"
 DAYS = frozenset(["今天", "明天", "后天", "昨天", "今晚", "明早", "周末"])  # when, not what: 明天天气
 SMALL_TALK_NOISE = re.compile(r"[\s\W_啊呀呢吗哦哈嘛吧啦~]+")
-PAST_FIVE = re.compile(r"过去五年|五年来|近五年|past five years|last five years", re.IGNORECASE)
+# "这五年", "五年下来": the five years a report reviews, as users say it; not "未来这五年"
+PAST_FIVE = re.compile(r"过去五年|五年来|近五年|(?<!未来)(?<!今后)这五年|五年下来|五年间|五年里|past five years|last five years",
+                       re.IGNORECASE)
 NEXT_FIVE = re.compile(r"未来五年|今后五年|next five years|coming five years", re.IGNORECASE)
 FOLLOWUP_OPENING = re.compile(r"^(那|那么|还有|另外|其中|它|这|and\b|what about|how about)", re.IGNORECASE)
 ENGLISH_REFERENCE = re.compile(r"\b(?:it|its|they|them|those|that)\b(?!\s+year)", re.IGNORECASE)  # "How much did it grow?"

@@ -244,6 +244,19 @@ def test_five_years_ago_is_where_the_five_year_review_starts(real_index):
     assert gdp.found and "**1.05万亿元**" in gdp.markdown()
 
 
+@pytest.mark.parametrize(("question", "figure"), [
+    ("这五年杭州GDP增加到多少？", "1.61万亿元"),  # was refused: no period read
+    ("杭州市民人均收入这五年涨到了多少？", "6.9万元"),  # was the plan's 突破8.5万元
+    ("五年下来杭州的财政收入到了多少？", "2093亿元"),
+])
+def test_this_five_years_as_users_say_it_is_the_five_year_review(real_index, question, figure):
+    from qa.query import find_years
+
+    assert find_years(question, 2021) == (2016, 2020) and find_years("未来这五年要建多少公里地铁？", 2021) is None
+    answer = ask(real_index, question)
+    assert answer.found and figure in answer.text and answer.period == "十三五回顾"
+
+
 def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
     """"网上卖东西" says 网络零售额 through its bridge (网络零售), and of 农村电商销售收入 only 电商 and 售."""
     from qa.pipeline import prepare
