@@ -77,7 +77,7 @@ GROWTH_WORDS = re.compile(r"(?<!新)(?:增长|增速|增幅|涨幅|降幅|上涨
                           r"|\b(?:grow|grew|growth|increase|increased|rise|rose|fall|fell|decline|declined|drop|dropped)\b",
                           re.IGNORECASE)
 COUNT_WORDS = re.compile(r"多少|how (much|many)|what (?:percent|share|proportion|ratio|figure)|" + HOW_BIG, re.IGNORECASE)  # "几…" is often answered in words: 九个方面
-ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|天|岁|吨|微克/立方米|平方米)")
+ASKED_UNIT = re.compile(r"多少(?:万亿|亿|万|千)?(美元|元|人次|人|个|家|所|张|条|公里|亩|户|套|项|件|座|辆|台|部|天|岁|吨|斤|微克/立方米|平方米)")
 # the unit an everyday question implies without naming it: "多少钱" is counted in 元, "占比多少" in %; "几家" in 家
 IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|拿出|掏)了?多少|(?:价(?:格|钱)?|租金|房租|学费|工资|薪水|薪资|月薪"
                               r"|年薪|收费)(?:大概|大约|一般)?(?:是|为|有|要)?多少"), "元"),
@@ -85,12 +85,14 @@ IMPLIED_UNITS = ((re.compile(r"(?:多少|几)(?:块)?钱|(?:花|投|挣|赚|借|
                  # 失业率), but not 效率, 汇率, 功率, 频率, 生产率 (元 a worker) nor 率先 (first to)
                  (re.compile(r"比例|占比|比重|份额|百分之|百分比|几成|占(?![地用])[^，。？?\s]{0,14}(?:多少|几|多大)"
                              r"|(?<![效汇功频产])率(?![先领])"), "%"),
-                 (re.compile(r"几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""),
+                 # not 哪几家, 哪几条: which ones, answered by their names
+                 (re.compile(r"(?<!哪)几(?:万|千|百)?(人次|人|家|所|张|条|座|艘|辆|项|件|户|套|名|批|天|岁)"), ""),
                  # English names a share as Chinese says 占比 ("What share of GDP…", "what percentage"); not "percentage
                  # points", a change counted in 个百分点
                  (re.compile(r"\b(?:share|proportion|percentage|percent)s?\b(?!\s*points?)", re.IGNORECASE), "%"))
+RANK_ASKED = re.compile(r"第几|排(?:在|名)?(?:多少|几)|名次|位次|\brank(?:s|ed|ing)?\b", re.IGNORECASE)
 # English asks a sum of money by naming a price ("What is the average housing price?", "How much does a flat cost?")
-ENGLISH_MONEY = re.compile(r"\b(?:price|rent|fare|salary|salaries|wage)s?\b|how much (?:does|do|did|will|would)\b[^?]{0,40}\bcost\b",
+ENGLISH_MONEY = re.compile(r"(?<!consumer )\b(?:price|rent|fare|salary|salaries|wage)s?\b|how much (?:does|do|did|will|would)\b[^?]{0,40}\bcost\b",
                           re.IGNORECASE)
 # Words a follow-up uses to ask about the previous topic, rather than naming a new one.
 GENERIC_ASKS = frozenset(["增长", "增速", "下降", "降了", "涨了", "提高", "提升", "减少", "增加", "达到", "突破", "一共", "总共", "合计", "目标", "预期", "预计", "计划", "打算", "比上年", "上年", "同比", "多少", "多长", "时间", "长时间", "多长时间", "多久", "规模", "总额", "总量", "金额", "数字", "数据", "情况", "growth", "grow", "target", "goal", "total"])
@@ -173,7 +175,10 @@ def strip_period(text: str, baselines: bool = False) -> str:
 
 
 def asked_unit(asked: str) -> str:
-    """The unit the question names ("多少亿元" -> 元) or implies ("多少钱" -> 元, "占比" -> %, "几家" -> 家); "" if none."""
+    """The unit the question names ("多少亿元" -> 元) or implies ("多少钱" -> 元, "占比" -> %, "几家" -> 家); "" if none.
+    A rank asked has none: "森林覆盖率全国排第几" is answered by 全国第2, not a percentage."""
+    if RANK_ASKED.search(asked):
+        return ""
     if m := ASKED_UNIT.search(asked):
         return m.group(1)
     for pattern, unit in IMPLIED_UNITS:

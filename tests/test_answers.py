@@ -477,6 +477,10 @@ def test_english_asks_a_figure_by_naming_its_quantity_or_its_degree(question, fi
     ("What share of Hangzhou's GDP comes from the digital economy?", "%"), ("What percentage of days had good air?", "%"),
     ("By how many percentage points did it rise?", ""), ("税收占了多少？", "%"), ("杭州占地多少亩？", "亩"),
     ("占地面积多少？", ""), ("杭州城镇化率是多少？", "%"), ("劳动生产率是多少？", ""), ("哪个区率先完成？", ""),
+    # which ones, answered by names; a rank, answered by 全国第一; consumer prices, by a rate; units asked by name
+    ("杭州有哪几家上市公司？", ""), ("杭州人才净流入率在全国排第几？", ""), ("Where does Hangzhou rank?", ""),
+    ("What is Hangzhou's consumer price inflation target?", ""), ("杭州实际利用外资多少亿美元？", "美元"),
+    ("杭州新能源汽车有多少辆？", "辆"), ("杭州粮食产量多少斤？", "斤"),
 ])
 def test_the_unit_a_question_implies_is_read_with_the_one_it_names(question, unit):
     """"多少钱" and a price are counted in 元, "比例", "占多少", a rate and an English share in %: the scorer's unit
@@ -485,6 +489,15 @@ def test_the_unit_a_question_implies_is_read_with_the_one_it_names(question, uni
 
     assert parse(question, (), 2021).unit == unit
 
+
+
+def test_a_rank_asked_is_not_a_percentage_missing(real_index):
+    """"人才净流入率…排第几" names a rate but asks a rank: 人才净流入率继续保持全国第一 answers it, and unit_missing,
+    read from the 率, flagged it as a percentage missing."""
+    from qa.pipeline import prepare
+
+    pool = prepare(real_index, "杭州人才净流入率在全国排第几？", ()).pool
+    assert {c.feature("unit_missing") for c in pool if "全国第一" in c.text} == {0.0}
 
 
 @pytest.mark.parametrize(("question", "asks_day"), [
