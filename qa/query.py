@@ -249,7 +249,8 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         asked=asked,
         resolved=resolved,
         tokens=tuple(tokens),
-        topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS and t not in scope)),
+        topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS and t not in scope
+                                  and not (t == "实际" and ACTUAL.search(asked)))),
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
         asks=tuple(dict.fromkeys(t for t in searched if t in GENERIC_ASKS)),
         years=years,

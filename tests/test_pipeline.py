@@ -257,6 +257,17 @@ def test_this_five_years_as_users_say_it_is_the_five_year_review(real_index, que
     assert answer.found and figure in answer.text and answer.period == "十三五回顾"
 
 
+def test_actual_asks_for_a_result_and_names_nothing_unless_it_is_the_measure_actual_use_of_foreign_capital(real_index):
+    """"实际增长" asks what was achieved, as "目标" asks what was planned: as a topic word no growth sentence said it
+    (refused at p 0.10), and 实际利用外资 took its coverage."""
+    from qa.query import parse
+
+    assert "实际" not in parse("去年实际产量是多少？", (), 2021).topic
+    assert "实际" in parse("2020年杭州实际利用外资多少？", (), 2021).topic
+    answer = ask(real_index, "去年杭州GDP实际增长多少？")
+    assert answer.found and "3.9%" in answer.text and "地区生产总值增长3.9%" in answer.citations[0].text
+
+
 def test_the_share_of_a_figures_indicator_the_question_says_tells_the_scorer(real_index):
     """"网上卖东西" says 网络零售额 through its bridge (网络零售), and of 农村电商销售收入 only 电商 and 售."""
     from qa.pipeline import prepare
