@@ -34,7 +34,7 @@ NUMBERED_ITEM = re.compile(r"\s*(\d{1,2})[.．、]")
 TOO_MANY = 20  # items: past this it is not a list to read out
 # what a list's items are called, as 个 or 项 are: "哪些方面走在前列" asks what is 走在前列, and every announcement
 # of 九个方面工作 says 方面
-ITEM_KIND = re.compile(r"方面")
+ITEM_KINDS = frozenset(["方面"])
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _speaks_of(query: Query, sentence: str) -> bool:
     """With no count asked, the announcement must name what the question asks about: half its words, a bridge
     (main tasks -> 重点工作 …) counting as one word said any of its ways."""
     words = [w for w in query.topic if len(w) > 1 and has_cjk(w) and not LIST_ASK.match(w) and not w.startswith("哪")
-             and not ITEM_KIND.fullmatch(w)]
+             and w not in ITEM_KINDS]
     said = sum(w in sentence for w in words) + sum(any(t in sentence for t in terms) for terms in query.bridge_sets)
     asked = len(words) + len(query.bridge_sets)
     return asked > 0 and said * 2 >= asked
