@@ -245,12 +245,13 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     tokens = [_known_part(t, vocabulary) for t in searched]
     # a follow-up's own words are all it adds to what it carries: a plan it compares with is one of them
     words = [_known_part(t, vocabulary) for t in content_tokens(strip_period(resolved, baselines=is_followup))]
+    asks_actual = ACTUAL.search(asked) is not None  # then 实际 is the kind of value asked, not a topic word
     return Query(
         asked=asked,
         resolved=resolved,
         tokens=tuple(tokens),
         topic=tuple(dict.fromkeys(t for t in words if t not in GENERIC_ASKS and t not in scope
-                                  and not (t == "实际" and ACTUAL.search(asked)))),
+                                  and not (t == "实际" and asks_actual))),
         bridged=tuple(dict.fromkeys(t for t in content_tokens(bridges) if t not in GENERIC_ASKS)),
         asks=tuple(dict.fromkeys(t for t in searched if t in GENERIC_ASKS)),
         years=years,
@@ -264,7 +265,7 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
         asks_day=DAY_WORDS.search(asked) is not None,
         unit=asked_unit(asked),
         is_followup=is_followup,
-        asks_actual=ACTUAL.search(asked) is not None,
+        asks_actual=asks_actual,
         bridge_sets=tuple(terms for _, terms in telling),
         bridge_keys=tuple(key for key, _ in telling),
         asks_growth=GROWTH_WORDS.search(resolved) is not None,
