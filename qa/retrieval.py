@@ -119,11 +119,24 @@ def character_scores(index: Index, query: Query) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class Lexical:
-    """What retrieval knows of a question before its vector: BM25's scores, and the lexical retrievers' part of
-    every chunk's fused score (BM25's, and in hybrid mode character overlap's)."""
+    """What retrieval knows of a question before its vector: BM25's scores, the lexical retrievers' part of
+    every chunk's fused score (BM25's, and in hybrid mode character overlap's), and in hybrid mode how well each
+    period fits the question (`fits`, by the index's chunk_periods; the factor a chunk's fused score is weighed by)."""
 
     bm25: np.ndarray
     fused: np.ndarray
+    fits: np.ndarray | None = None  # by period
+    of_chunk: np.ndarray | None = None  # each chunk's period
+
+    def fit(self, rows: np.ndarray) -> np.ndarray:
+        return self.fits[self.of_chunk[rows]] if self.fits is not None else np.ones(len(rows))
+
+    def likeliest(self, count: int) -> np.ndarray:
+        """The `count` chunks whose fused score can reach highest once the dense part (at most DENSE_WEIGHT) is
+        added, best first: by lexical scores alone, chunks of other years came first, which the period fit sinks."""
+        rows = np.flatnonzero(self.fused)
+        bound = (self.fused[rows] + DENSE_WEIGHT) * self.fit(rows)
+        return rows[np.lexsort((rows, -bound))][:count]
 
 
 def lexical(index: Index, query: Query, mode: str = "hybrid") -> Lexical:
@@ -136,7 +149,11 @@ def lexical(index: Index, query: Query, mode: str = "hybrid") -> Lexical:
     if mode == "hybrid" and (chars := character_scores(index, query)) is not None and len(top := top_rows(chars, CANDIDATES)):
         low, high = float(chars[top].min()), float(chars[top].max())
         fused[top] += CHAR_WEIGHT * ((chars[top] - low) / (high - low) if high > low else np.ones(len(top)))
-    return Lexical(bm25, fused)
+    if mode != "hybrid":
+        return Lexical(bm25, fused)
+    periods, of_chunk = index.chunk_periods
+    fits = np.array([period_fit(p, query.years) if query.years else tense_fit(p, query.looks_ahead) for p in periods])
+    return Lexical(bm25, fused, fits, of_chunk)
 
 
 def top_rows(scores: np.ndarray, count: int) -> np.ndarray:
@@ -166,9 +183,7 @@ def retrieve(index: Index, query: Query, query_vector: np.ndarray | None, k: int
             fused[rows] += DENSE_WEIGHT * ((scores - low) / (high - low) if high > low else np.ones(len(rows)))
     candidates = np.flatnonzero(fused)
     if mode == "hybrid" and len(candidates):
-        periods, of_chunk = index.chunk_periods
-        fits = np.array([period_fit(p, query.years) if query.years else tense_fit(p, query.looks_ahead) for p in periods])
-        fused[candidates] *= fits[of_chunk[candidates]]
+        fused[candidates] *= lexical_part.fit(candidates)
     order = candidates[np.lexsort((candidates, -fused[candidates]))][:k]  # ties broken by position: deterministic
     return [
         Hit(
