@@ -213,7 +213,14 @@ def parse(question: str, history: Sequence[str] = (), doc_year: int | None = Non
     knows_own = previous is not None and (any(_known_part(t, vocabulary) in vocabulary for t in own_topic) or (
         bool(own_topic) and _bridges_known(own_text, vocabulary)))
     names_thing = previous is not None and _names_a_thing(new_words)  # 进出口, or only an action (计划完成多少)
-    is_followup = previous is not None and (
+    # a thing or a person named in words the report never uses ("美国总统是谁？", "今天天气怎么样？") starts a new
+    # question, which the report's rules judge as any first one, not the question before with it added; "今年年底能到
+    # 多少？" (a time) names none, and "那…" or "…呢" goes on with the question before in words of the asker's own
+    names_unknown = previous is not None and bool(vocabulary) and not knows_own and has_cjk(asked) and not (
+        FOLLOWUP_OPENING.match(asked) or FOLLOWUP_ENDING.search(asked)) and (
+        any(w not in vocabulary for w in _named_things(ASKING.sub("，", own_text)))
+        or not off_topic_words().isdisjoint(own_topic))  # "今天天气怎么样？": jieba tags 今天天气 an idiom
+    is_followup = previous is not None and not names_unknown and (
         FOLLOWUP_OPENING.match(asked) is not None or not own_topic or len(asked) <= 8
         or FOLLOWUP_ENDING.search(asked) is not None and not ASKING.search(asked)
         # no word of its own the report uses ("今年年底能到多少？"): it goes on with the question before; an English
@@ -295,6 +302,15 @@ def things_named(text: str) -> tuple[str, ...]:
     """The words of the text that name a thing a report may speak of (小区, 积水, 比例), by jieba's tags: not a
     place or a person (美国, 周杰伦: they say whose, not what), not an action (推荐, 赚钱)."""
     return tuple(w for w, flag in _tagged_words(text) if flag.startswith(_THING_TAGS) and not flag.startswith(("ns", "nr")))
+
+
+# jieba's tags of nouns, names of persons and bodies, and foreign words: not places (ns), which say where
+_NOUN_TAGS = ("n", "nr", "nrt", "nt", "nz", "eng")
+
+
+def _named_things(text: str) -> list[str]:
+    """The nouns and names of the text (总统, 周杰伦), not of places: what a question may be about."""
+    return [w for w, flag in _tagged_words(text) if flag in _NOUN_TAGS]
 
 
 # numerals, measure words, particles, pronouns, adverbs, prepositions, conjunctions, modal particles, times (五年, 今年)

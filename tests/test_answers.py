@@ -50,6 +50,15 @@ def test_off_topic_junk_and_other_places_are_refused(real_index, question):
     assert answer.text.startswith("报告中没有找到")
 
 
+@pytest.mark.parametrize("question", ["美国总统是谁？", "周杰伦是谁？", "今天天气怎么样？", "推荐一部好看的电影",
+                                      "比特币价格多少？"])
+def test_off_topic_after_a_report_question_is_refused_not_answered_with_the_question_before(real_index, question):
+    """Each of these named nothing the report uses, so it was read as the question before with its words added, and
+    answered with 网络零售额8992亿元 at a probability of 0.99."""
+    answer = ask(real_index, question, history=["去年网络零售额多少？"])
+    assert not answer.found and answer.text.startswith("报告中没有找到") and "8992" not in answer.text
+
+
 @pytest.mark.parametrize(("report", "question", "expected", "cited"), [
     ("provincial-2026/2026_云南省_政府工作报告.csv", "云南去年办丧事少花了多少钱？", "3亿元", "殡葬"),
     ("provincial-2026/2026_云南省_政府工作报告.csv", "云南去年帮老百姓省了多少丧葬费？", "3亿元", "殡葬"),
