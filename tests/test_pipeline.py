@@ -390,19 +390,18 @@ def test_the_chunks_read_ahead_are_those_the_answer_is_chosen_from(real_index):
     """Taken by the most each chunk's fused score can reach (its lexical part plus at most the dense part, weighed by
     its period's fit), 12 chunks hold 0.88 of the five best hits of eval/qa.jsonl's first questions; by lexical
     scores alone they held 0.77, as chunks of other years came first."""
+    from eval.runner import load_questions
     from qa.pipeline import search
     from qa.retrieval import PERIOD_OTHER, lexical, period_fit
 
-    items = [json.loads(line) for line in (PROJECT_ROOT / "eval" / "qa.jsonl").read_text("utf-8").splitlines() if line.strip()]
-    row_of = {c.id: row for row, c in enumerate(real_index.chunks)}
     held = wanted = 0
-    for item in items:
-        if item.get("history"):
+    for item in load_questions(PROJECT_ROOT / "eval" / "qa.jsonl"):
+        if item["history"]:
             continue
         query, hits = search(real_index, item["question"])
         fitting = [h for h in hits if period_fit(h.paragraph.period, query.years) != PERIOD_OTHER][:5]
         ahead = set(lexical(real_index, query).likeliest(12).tolist())
-        held += sum(row_of[h.chunk.id] in ahead for h in fitting)
+        held += sum(real_index.chunk_rows[h.chunk.id] in ahead for h in fitting)
         wanted += len(fitting)
     assert wanted > 500 and held / wanted >= 0.85
 
